@@ -1,0 +1,567 @@
+//! The decoder: frames a byte stream into the banner, messages and errors.
+
+use bytes::{Buf, Bytes, BytesMut};
+use memchr::memmem;
+
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::message::{Banner, Entry, Message, MessageKind};
+
+/// The end of a legacy (Asterisk ≤ 13) `Command` body.
+pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
+
+/// How the banner line starts. Only the first line of a stream is checked.
+const BANNER_PREFIX: &[u8] = b"Asterisk Call Manager";
+
+/// Bounds on what one message may hold, so that no peer can make the decoder
+/// use unbounded memory.
+///
+/// The defaults admit everything a real Asterisk sends (a `core show help`
+/// or `dialplan show` of a large system, a `GetConfigJSON` answer on one
+/// long line) while keeping one connection's buffer below a few MiB.
+///
+/// ```
+/// use ami_proto::{Decoder, Limits};
+/// let limits = Limits { max_line_len: 4096, ..Limits::default() };
+/// let decoder = Decoder::with_limits(limits);
+/// assert_eq!(decoder.limits().max_line_len, 4096);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest line, in bytes, without its line ending. Default 1 MiB.
+    pub max_line_len: usize,
+    /// Largest message, in bytes, line endings included. Default 8 MiB.
+    /// Values above `u32::MAX - 1` are treated as `u32::MAX - 1`.
+    pub max_message_len: usize,
+    /// Most lines in one message: headers plus raw text lines (each `Output:`
+    /// line of a Command answer is one). Default 100 000.
+    pub max_headers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_line_len: 1 << 20,
+            max_message_len: 8 << 20,
+            max_headers: 100_000,
+        }
+    }
+}
+
+/// One item pulled from the [`Decoder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// The banner line sent on connect.
+    Banner(Banner),
+    /// A complete message.
+    Message(Message),
+    /// A message that broke a limit, or was cut off by the end of the
+    /// stream; it is skipped and decoding goes on with the next message.
+    Error(DecodeError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Nothing decoded yet: the first line may be the banner.
+    Start,
+    /// Reading the header lines of the message at the front of the buffer.
+    Headers,
+    /// Reading the raw body of a legacy `Response: Follows` answer, which
+    /// starts at `body_start`; the terminator has not been seen before
+    /// `search_from`.
+    LegacyBody {
+        body_start: usize,
+        search_from: usize,
+    },
+    /// Discarding a broken message up to the next empty line.
+    Skip(SkipLine),
+    /// Discarding a broken legacy body up to `--END COMMAND--`.
+    SkipLegacy,
+}
+
+/// What the skipper has seen of the current line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SkipLine {
+    /// Nothing yet.
+    Empty,
+    /// A lone `\r`.
+    Cr,
+    /// Some content: this line is not the empty line that ends the message.
+    Content,
+}
+
+/// A sans-IO AMI decoder: push bytes in with [`feed`](Decoder::feed), in
+/// any chunking, and pull [`Decoded`] items out with
+/// [`decode`](Decoder::decode) until it returns `None`.
+///
+/// It does no I/O and keeps no clock. Each message becomes one frozen
+/// [`Bytes`] plus line ranges (zero-copy). It accepts CRLF and bare-LF line
+/// endings, skips stray empty lines between messages, recognises the banner
+/// on the first line, and reads a legacy `Response: Follows` Command body up
+/// to `--END COMMAND--`. A message that breaks a [`Limits`] bound is reported
+/// as [`Decoded::Error`] and skipped up to the next empty line; the buffer
+/// never grows beyond the limits, whatever the peer sends.
+///
+/// ```
+/// use ami_proto::{Decoder, Decoded, MessageKind};
+///
+/// let mut decoder = Decoder::new();
+/// for chunk in [&b"Asterisk Call Manager/11.0.0\r\nResponse: Succ"[..], b"ess\r\nPing: Pong\r\n\r\n"] {
+///     decoder.feed(chunk);
+///     while let Some(item) = decoder.decode() {
+///         match item {
+///             Decoded::Banner(b) => assert_eq!(b.version().unwrap(), "11.0.0"),
+///             Decoded::Message(m) => {
+///                 assert_eq!(m.kind(), MessageKind::Response);
+///                 assert_eq!(m.get("ping").unwrap(), "Pong");
+///             }
+///             Decoded::Error(e) => panic!("{e}"),
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Decoder {
+    buf: BytesMut,
+    limits: Limits,
+    state: State,
+    /// Start of the next unparsed line of the current message.
+    scan: usize,
+    /// Lines parsed so far of the current message.
+    entries: Vec<Entry>,
+    /// The kind, once the first header is in.
+    kind: Option<MessageKind>,
+    /// Whether the current message started with `Response: Follows`.
+    follows: bool,
+    legacy_command: bool,
+    /// Stream offset of `buf[0]`.
+    consumed: u64,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Bytes reserved whenever the buffer has to grow.
+const CHUNK: usize = 64 * 1024;
+
+impl Decoder {
+    /// A decoder with [`Limits::default`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A decoder with the given limits.
+    #[must_use]
+    pub fn with_limits(mut limits: Limits) -> Self {
+        limits.max_message_len = limits.max_message_len.min(u32::MAX as usize - 1);
+        Self {
+            buf: BytesMut::new(),
+            limits,
+            state: State::Start,
+            scan: 0,
+            entries: Vec::new(),
+            kind: None,
+            follows: false,
+            legacy_command: false,
+            consumed: 0,
+        }
+    }
+
+    /// The limits in force.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Appends bytes read from the peer. Call [`decode`](Self::decode) until
+    /// it returns `None` afterwards.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.buf.capacity() - self.buf.len() < bytes.len() {
+            self.buf.reserve(bytes.len().max(CHUNK));
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// How many bytes are buffered and not yet returned as items.
+    #[must_use]
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The stream offset of the next byte the decoder will look at: how many
+    /// bytes have been consumed as items or skipped.
+    #[must_use]
+    pub fn stream_offset(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Pulls the next complete item, or `None` when more bytes are needed.
+    #[must_use = "decoded items must be handled"]
+    pub fn decode(&mut self) -> Option<Decoded> {
+        loop {
+            match self.state {
+                State::Start => {
+                    if let Some(item) = self.decode_start() {
+                        return item;
+                    }
+                }
+                State::Headers => {
+                    if let Some(item) = self.decode_headers() {
+                        return item;
+                    }
+                }
+                State::LegacyBody {
+                    body_start,
+                    search_from,
+                } => {
+                    if let Some(item) = self.decode_legacy_body(body_start, search_from) {
+                        return item;
+                    }
+                }
+                State::Skip(line) => {
+                    if !self.skip_to_empty_line(line) {
+                        return None;
+                    }
+                }
+                State::SkipLegacy => {
+                    if !self.skip_legacy_body() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the decoder that the stream has ended. Returns an error item if
+    /// a message was cut off (its bytes are dropped), and resets the decoder
+    /// so it can decode a new stream.
+    ///
+    /// ```
+    /// # use ami_proto::{Decoder, Decoded, DecodeErrorKind};
+    /// let mut d = Decoder::new();
+    /// d.feed(b"Response: Success\r\nActionID: 7\r\n");
+    /// assert!(d.decode().is_none());
+    /// let Some(Decoded::Error(e)) = d.finish() else { panic!() };
+    /// assert_eq!(e.kind(), DecodeErrorKind::Truncated);
+    /// assert_eq!(e.action_id().unwrap(), &b"7"[..]);
+    /// ```
+    pub fn finish(&mut self) -> Option<Decoded> {
+        let pending = match self.state {
+            State::Start | State::Headers => !self.buf.iter().all(|b| matches!(b, b'\r' | b'\n')),
+            State::LegacyBody { .. } => true,
+            State::Skip(_) | State::SkipLegacy => false,
+        };
+        let error = pending.then(|| self.error(DecodeErrorKind::Truncated, self.buf.len()));
+        *self = Self::with_limits(self.limits);
+        error.map(Decoded::Error)
+    }
+
+    fn decode_start(&mut self) -> Option<Option<Decoded>> {
+        let Some(nl) = memchr::memchr(b'\n', &self.buf) else {
+            if self.buf.len() > self.limits.max_line_len {
+                return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
+            }
+            return Some(None);
+        };
+        let end = content_end(&self.buf, nl);
+        if end == 0 {
+            // A stray empty line before anything else.
+            self.advance(nl + 1);
+            return None;
+        }
+        self.state = State::Headers;
+        if !self.buf[..end].starts_with(BANNER_PREFIX) {
+            return None;
+        }
+        if end > self.limits.max_line_len {
+            return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
+        }
+        let mut line = self.buf.split_to(nl + 1);
+        self.consumed += line.len() as u64;
+        line.truncate(end);
+        Some(Some(Decoded::Banner(Banner::new(line.freeze()))))
+    }
+
+    /// Parses header lines. `None` means "state changed, go on".
+    fn decode_headers(&mut self) -> Option<Option<Decoded>> {
+        loop {
+            let start = self.scan;
+            let Some(i) = memchr::memchr(b'\n', &self.buf[start..]) else {
+                return Some(self.check_partial(start));
+            };
+            let nl = start + i;
+            let next = nl + 1;
+            let end = content_end(&self.buf, nl).max(start);
+            if next > self.limits.max_message_len && !(self.entries.is_empty() && end == start) {
+                return Some(Some(self.fail(DecodeErrorKind::MessageTooLarge)));
+            }
+            if end == start {
+                if self.entries.is_empty() && !self.follows {
+                    // A stray empty line between messages.
+                    self.advance(next);
+                    continue;
+                }
+                if !self.follows {
+                    return Some(Some(self.complete(next)));
+                }
+            }
+            if end - start > self.limits.max_line_len {
+                return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
+            }
+            let colon = memchr::memchr(b':', &self.buf[start..end]).map(|c| start + c);
+            if self.follows {
+                let is_follows_header = colon.is_some_and(|c| {
+                    let key = &self.buf[start..c];
+                    key.eq_ignore_ascii_case(b"Privilege") || key.eq_ignore_ascii_case(b"ActionID")
+                });
+                if !is_follows_header {
+                    self.state = State::LegacyBody {
+                        body_start: start,
+                        search_from: start,
+                    };
+                    return None;
+                }
+            }
+            if self.entries.len() >= self.limits.max_headers {
+                return Some(Some(self.fail(DecodeErrorKind::TooManyHeaders)));
+            }
+            match colon {
+                Some(c) if c > start => {
+                    let mut value = c + 1;
+                    if self.buf.get(value) == Some(&b' ') && value < end {
+                        value += 1;
+                    }
+                    if self.kind.is_none() {
+                        let kind = MessageKind::from_first_header(&self.buf[start..c]);
+                        self.kind = Some(kind);
+                        self.follows = kind == MessageKind::Response
+                            && self.buf[value..end].eq_ignore_ascii_case(b"Follows");
+                    }
+                    self.entries.push(Entry::header(start, c, value, end));
+                }
+                _ => self.entries.push(Entry::text(start, end)),
+            }
+            self.scan = next;
+        }
+    }
+
+    fn decode_legacy_body(
+        &mut self,
+        body_start: usize,
+        search_from: usize,
+    ) -> Option<Option<Decoded>> {
+        let mut from = search_from;
+        let (term, after) = loop {
+            let Some(p) = memmem::find(&self.buf[from..], END_COMMAND) else {
+                if self.buf.len() > self.limits.max_message_len {
+                    self.state = State::SkipLegacy;
+                    return Some(Some(self.fail_legacy(DecodeErrorKind::MessageTooLarge)));
+                }
+                let from = from.max(self.buf.len().saturating_sub(END_COMMAND.len() - 1));
+                self.state = State::LegacyBody {
+                    body_start,
+                    search_from: from,
+                };
+                return Some(None);
+            };
+            let term = from + p;
+            let after = term + END_COMMAND.len();
+            match self.buf.get(after..).unwrap_or_default() {
+                [] | [b'\r'] => {
+                    // Wait for the end of the terminator's line.
+                    self.state = State::LegacyBody {
+                        body_start,
+                        search_from: term,
+                    };
+                    return Some(None);
+                }
+                [b'\n', ..] => break (term, after + 1),
+                [b'\r', b'\n', ..] => break (term, after + 2),
+                _ => from = term + 1,
+            }
+        };
+        if after > self.limits.max_message_len {
+            self.state = State::Skip(SkipLine::Empty);
+            let error = self.error(DecodeErrorKind::MessageTooLarge, after);
+            self.drop_current(after);
+            return Some(Some(Decoded::Error(error)));
+        }
+        // Split the raw body into lines; text before the terminator on its
+        // own line is the last output line.
+        let mut line_start = body_start;
+        while line_start < term {
+            let line_end =
+                memchr::memchr(b'\n', &self.buf[line_start..term]).map_or(term, |i| line_start + i);
+            let end = if line_end < term {
+                content_end(&self.buf, line_end).max(line_start)
+            } else {
+                line_end
+            };
+            let error = if end - line_start > self.limits.max_line_len {
+                Some(DecodeErrorKind::LineTooLong)
+            } else if self.entries.len() >= self.limits.max_headers {
+                Some(DecodeErrorKind::TooManyHeaders)
+            } else {
+                None
+            };
+            if let Some(kind) = error {
+                self.state = State::Skip(SkipLine::Empty);
+                let error = self.error(kind, after);
+                self.drop_current(after);
+                return Some(Some(Decoded::Error(error)));
+            }
+            self.entries.push(Entry::text(line_start, end));
+            line_start = line_end + 1;
+        }
+        self.follows = false;
+        self.legacy_command = true;
+        self.scan = after;
+        self.state = State::Headers;
+        None
+    }
+
+    /// Checks the limits against an incomplete line starting at `start`.
+    fn check_partial(&mut self, start: usize) -> Option<Decoded> {
+        let partial = self.buf.len() - start;
+        // A trailing '\r' may still become part of the line ending.
+        let content = partial - usize::from(self.buf.last() == Some(&b'\r'));
+        if content > self.limits.max_line_len {
+            return Some(self.fail(DecodeErrorKind::LineTooLong));
+        }
+        if self.buf.len() > self.limits.max_message_len {
+            return Some(self.fail(DecodeErrorKind::MessageTooLarge));
+        }
+        None
+    }
+
+    /// Builds the message ending at `next` (exclusive).
+    fn complete(&mut self, next: usize) -> Decoded {
+        let bytes = self.buf.split_to(next).freeze();
+        self.consumed += next as u64;
+        let entries: Box<[Entry]> = self.entries.as_slice().into();
+        let kind = self.kind.unwrap_or(MessageKind::Other);
+        let message = Message::from_parts(bytes, entries, kind, self.legacy_command);
+        self.reset_message();
+        Decoded::Message(message)
+    }
+
+    /// Reports a broken limit on the current message and skips the rest of
+    /// it up to the next empty line, starting with the line at `scan`.
+    fn fail(&mut self, kind: DecodeErrorKind) -> Decoded {
+        let len = self.buf.len();
+        let error = self.error(kind, len);
+        let scan = self.scan;
+        self.drop_current(scan);
+        self.state = State::Skip(SkipLine::Empty);
+        Decoded::Error(error)
+    }
+
+    /// Like [`fail`](Self::fail) inside a legacy body, whose empty lines do
+    /// not end it: the skipper looks for `--END COMMAND--` instead.
+    fn fail_legacy(&mut self, kind: DecodeErrorKind) -> Decoded {
+        let len = self.buf.len();
+        let error = self.error(kind, len);
+        let keep = END_COMMAND.len() - 1;
+        self.drop_current(len.saturating_sub(keep));
+        Decoded::Error(error)
+    }
+
+    fn error(&self, kind: DecodeErrorKind, seen: usize) -> DecodeError {
+        let action_id = self
+            .entries
+            .iter()
+            .filter(|e| e.is_header())
+            .find_map(|e| e.key_value(&self.buf, b"ActionID"))
+            .map(Bytes::copy_from_slice);
+        let message_kind = self.kind;
+        let limit = match kind {
+            DecodeErrorKind::LineTooLong => self.limits.max_line_len,
+            DecodeErrorKind::MessageTooLarge => self.limits.max_message_len,
+            DecodeErrorKind::TooManyHeaders => self.limits.max_headers,
+            DecodeErrorKind::Truncated => seen,
+        };
+        DecodeError::new(kind, self.consumed, limit, message_kind, action_id)
+    }
+
+    /// Drops the first `n` bytes of the current message and forgets it.
+    fn drop_current(&mut self, n: usize) {
+        self.advance(n);
+        self.reset_message();
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.buf.advance(n);
+        self.consumed += n as u64;
+        self.scan = 0;
+    }
+
+    fn reset_message(&mut self) {
+        self.entries.clear();
+        self.scan = 0;
+        self.kind = None;
+        self.follows = false;
+        self.legacy_command = false;
+    }
+
+    /// Discards bytes up to and including the next empty line. Returns
+    /// whether it got there.
+    fn skip_to_empty_line(&mut self, mut line: SkipLine) -> bool {
+        loop {
+            match (line, self.buf.first().copied()) {
+                (_, None) => {
+                    self.state = State::Skip(line);
+                    return false;
+                }
+                (SkipLine::Empty | SkipLine::Cr, Some(b'\n')) => {
+                    self.advance(1);
+                    self.state = State::Headers;
+                    return true;
+                }
+                (SkipLine::Empty, Some(b'\r')) => {
+                    self.advance(1);
+                    line = SkipLine::Cr;
+                }
+                _ => match memchr::memchr(b'\n', &self.buf) {
+                    Some(i) => {
+                        self.advance(i + 1);
+                        line = SkipLine::Empty;
+                    }
+                    None => {
+                        let n = self.buf.len();
+                        self.advance(n);
+                        line = SkipLine::Content;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Discards a legacy body up to and including `--END COMMAND--`, then
+    /// skips to the empty line after it. Returns whether it found the end.
+    fn skip_legacy_body(&mut self) -> bool {
+        match memmem::find(&self.buf, END_COMMAND) {
+            Some(p) => {
+                self.advance(p + END_COMMAND.len());
+                self.state = State::Skip(SkipLine::Content);
+                true
+            }
+            None => {
+                let n = self.buf.len().saturating_sub(END_COMMAND.len() - 1);
+                self.advance(n);
+                false
+            }
+        }
+    }
+}
+
+/// The end of the line whose `\n` is at `nl`, less a `\r` before it.
+fn content_end(buf: &[u8], nl: usize) -> usize {
+    if nl > 0 && buf[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    }
+}

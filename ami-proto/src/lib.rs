@@ -1,0 +1,70 @@
+//! Sans-IO Asterisk Manager Interface (AMI) protocol.
+//!
+//! This crate holds all the protocol logic of the workspace and does no I/O:
+//! no sockets, no clock, no threads. Bytes go in, messages come out; actions
+//! go in, bytes come out. The runtime adapters (`ami-blocking`, `ami-tokio`,
+//! `ami-smol`) only move bytes and time between a socket and this crate.
+//!
+//! # The codec
+//!
+//! * [`Decoder`] frames a byte stream, in any chunking, into
+//!   [`Decoded`] items: the [`Banner`], [`Message`]s (responses, events,
+//!   actions, other header blocks), and [`DecodeError`]s for messages that
+//!   broke a [`Limits`] bound — those are skipped and decoding goes on.
+//! * A [`Message`] is one frozen [`bytes::Bytes`] plus line ranges:
+//!   cheap to clone, `Send`, no lifetimes. Lookup ignores case, repeated
+//!   headers keep their wire order, values are bytes with checked `&str`
+//!   access.
+//! * [`Action`] builds an action and refuses, with a typed [`EncodeError`],
+//!   anything Asterisk would misread (CR/LF injection, NUL, bad names, lines
+//!   over 1024 bytes, more than 128 headers). [`ServerMessage`] and
+//!   [`encode_legacy_command`] encode what a server sends, for test servers.
+//!
+//! # What Asterisk really sends, and how it decodes
+//!
+//! * The banner `Asterisk Call Manager/11.0.0` is recognised on the first
+//!   line only.
+//! * The value is everything after the first colon with **one** following
+//!   space removed; nothing else is trimmed, so `Output:` lines keep their
+//!   indentation. CRLF and bare LF line endings are both accepted; a lone
+//!   `\r` inside a line is part of it. Stray empty lines between messages
+//!   (the QueueRule answer's extra CRLF) are skipped.
+//! * Lines without a colon are kept as [`Message::text_lines`], never
+//!   dropped.
+//! * The kind comes from the first header: `OriginateResponse` is an event.
+//! * A legacy (Asterisk ≤ 13) `Response: Follows` Command answer is read up
+//!   to `--END COMMAND--`, across empty lines, with the terminator possibly
+//!   at the end of the last output line; its output lines are
+//!   [`Message::text_lines`]. Modern `Output:` lines stay headers here.
+//! * [`queue_rules`] groups the `Rule`s of a QueueRule answer under their
+//!   `RuleList`.
+//!
+//! ```
+//! use ami_proto::{Decoder, Decoded};
+//!
+//! let mut decoder = Decoder::new();
+//! decoder.feed(b"Response: Follows\r\nPrivilege: Command\r\nActionID: 2\r\n\
+//!                1 active channel\n\nStatus: ok--END COMMAND--\r\n\r\n");
+//! let Some(Decoded::Message(msg)) = decoder.decode() else { panic!() };
+//! assert!(msg.is_legacy_command());
+//! assert_eq!(msg.action_id().unwrap(), "2");
+//! let lines: Vec<_> = msg.text_lines().collect();
+//! assert_eq!(lines, ["1 active channel", "", "Status: ok"]);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod decode;
+mod encode;
+mod error;
+mod message;
+mod queue_rule;
+
+pub use decode::{Decoded, Decoder, Limits};
+pub use encode::{
+    Action, MAX_ACTION_HEADERS, MAX_ACTION_LINE, ServerMessage, encode_legacy_command,
+};
+pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use message::{Banner, Line, Message, MessageKind, Value, is_secret_key};
+pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};

@@ -1,0 +1,467 @@
+//! Decoded AMI messages: one frozen buffer plus the byte ranges of its lines.
+
+use std::fmt;
+use std::str::Utf8Error;
+
+use bytes::Bytes;
+
+/// What a message is, decided by its **first** header.
+///
+/// `Response:` makes a response, `Event:` an event (so `OriginateResponse`,
+/// which also carries a `Response:` header further down, is an event),
+/// `Action:` an action (what a server or a proxy decodes). Anything else,
+/// including a message with no header at all, is [`MessageKind::Other`].
+/// The header name is compared without regard to ASCII case, as Asterisk does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// First header `Response:`.
+    Response,
+    /// First header `Event:`.
+    Event,
+    /// First header `Action:`.
+    Action,
+    /// Any other first header, or none.
+    Other,
+}
+
+impl MessageKind {
+    /// Classifies a message by the name of its first header.
+    ///
+    /// ```
+    /// use ami_proto::MessageKind;
+    /// assert_eq!(MessageKind::from_first_header(b"event"), MessageKind::Event);
+    /// assert_eq!(MessageKind::from_first_header(b"RuleList"), MessageKind::Other);
+    /// ```
+    #[must_use]
+    pub fn from_first_header(name: &[u8]) -> Self {
+        if name.eq_ignore_ascii_case(b"Response") {
+            Self::Response
+        } else if name.eq_ignore_ascii_case(b"Event") {
+            Self::Event
+        } else if name.eq_ignore_ascii_case(b"Action") {
+            Self::Action
+        } else {
+            Self::Other
+        }
+    }
+
+    /// The lowercase name used by the decode tool: `response`, `event`,
+    /// `action` or `message`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Response => "response",
+            Self::Event => "event",
+            Self::Action => "action",
+            Self::Other => "message",
+        }
+    }
+}
+
+/// A key or a value of a message, borrowed from the message's buffer.
+///
+/// Values are bytes: Asterisk does not promise UTF-8 (caller names often
+/// arrive in Latin-1). [`Value::as_str`] checks; [`Value::to_str_lossy`]
+/// replaces bad bytes with U+FFFD, and only when asked.
+///
+/// ```
+/// # use ami_proto::Value;
+/// let v = Value::new(b"Success");
+/// assert_eq!(v, "Success");
+/// assert!(v.eq_ignore_ascii_case("success"));
+/// assert_eq!(v.as_str(), Ok("Success"));
+/// assert!(Value::new(b"Jos\xe9").as_str().is_err());
+/// assert_eq!(Value::new(b"Jos\xe9").to_str_lossy(), "Jos\u{fffd}");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Value<'a>(&'a [u8]);
+
+impl<'a> Value<'a> {
+    /// Wraps raw bytes.
+    #[must_use]
+    pub const fn new(bytes: &'a [u8]) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw bytes, exactly as on the wire.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The value as `&str` if it is valid UTF-8.
+    pub fn as_str(&self) -> Result<&'a str, Utf8Error> {
+        std::str::from_utf8(self.0)
+    }
+
+    /// The value as text, with invalid UTF-8 replaced by U+FFFD.
+    #[must_use]
+    pub fn to_str_lossy(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.0)
+    }
+
+    /// Compares with `other`, ignoring ASCII case.
+    #[must_use]
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other.as_bytes())
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the value is empty (`AccountCode: ` gives an empty value).
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl AsRef<[u8]> for Value<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0
+    }
+}
+
+impl PartialEq<str> for Value<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Value<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<[u8]> for Value<'_> {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.0 == other
+    }
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_str_lossy(), f)
+    }
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.to_str_lossy(), f)
+    }
+}
+
+/// Marks an entry that is a raw text line rather than a `Key: Value` header.
+const TEXT: u32 = u32::MAX;
+
+/// One line of a message, as offsets into the message's buffer.
+///
+/// For a header, `start..colon` is the key and `value..end` the value. For a
+/// text line, `colon` is [`TEXT`] and `start..end` is the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    start: u32,
+    colon: u32,
+    value: u32,
+    end: u32,
+}
+
+impl Entry {
+    pub(crate) fn header(start: usize, colon: usize, value: usize, end: usize) -> Self {
+        Self {
+            start: to_u32(start),
+            colon: to_u32(colon),
+            value: to_u32(value),
+            end: to_u32(end),
+        }
+    }
+
+    pub(crate) fn text(start: usize, end: usize) -> Self {
+        Self {
+            start: to_u32(start),
+            colon: TEXT,
+            value: to_u32(start),
+            end: to_u32(end),
+        }
+    }
+
+    pub(crate) fn is_header(&self) -> bool {
+        self.colon != TEXT
+    }
+
+    fn key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        &buf[self.start as usize..self.colon as usize]
+    }
+
+    fn value<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        &buf[self.value as usize..self.end as usize]
+    }
+
+    /// The value if this is a header named `key` (ASCII case ignored).
+    pub(crate) fn key_value<'a>(&self, buf: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+        (self.is_header() && self.key(buf).eq_ignore_ascii_case(key)).then(|| self.value(buf))
+    }
+
+    fn value_range(&self) -> std::ops::Range<usize> {
+        self.value as usize..self.end as usize
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    // The decoder caps messages far below 4 GiB (`Limits::max_message_len`
+    // is clamped to `u32::MAX - 1`), so offsets always fit.
+    u32::try_from(n).unwrap_or(u32::MAX - 1)
+}
+
+/// One line of a message in wire order: a header or a raw text line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// A `Key: Value` line.
+    Header(Value<'a>, Value<'a>),
+    /// A line without a colon, or a line of a legacy `Command` body.
+    Text(Value<'a>),
+}
+
+/// A complete AMI message: response, event, action or other header block.
+///
+/// The message owns one frozen [`Bytes`] buffer holding its wire bytes and
+/// the ranges of its lines, so cloning is cheap and nothing borrows the
+/// decoder. Header lookup ignores ASCII case; keys keep the case they came
+/// in; repeated keys keep every value in wire order.
+///
+/// ```
+/// use ami_proto::{Decoder, Decoded, MessageKind};
+///
+/// let mut decoder = Decoder::new();
+/// decoder.feed(b"Event: UserEvent\r\nRepeated: first\r\nrepeated: second\r\nEmpty: \r\n\r\n");
+/// let Some(Decoded::Message(msg)) = decoder.decode() else { panic!("a message") };
+/// assert_eq!(msg.kind(), MessageKind::Event);
+/// assert_eq!(msg.name().unwrap(), "UserEvent");
+/// assert_eq!(msg.get("REPEATED").unwrap(), "first");
+/// let all: Vec<_> = msg.get_all("repeated").collect();
+/// assert_eq!(all, ["first", "second"]);
+/// assert_eq!(msg.get("Empty").unwrap(), "");
+/// assert!(msg.get("Missing").is_none());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    bytes: Bytes,
+    kind: MessageKind,
+    legacy_command: bool,
+    entries: Box<[Entry]>,
+}
+
+impl Message {
+    pub(crate) fn from_parts(
+        bytes: Bytes,
+        entries: Box<[Entry]>,
+        kind: MessageKind,
+        legacy_command: bool,
+    ) -> Self {
+        Self {
+            bytes,
+            kind,
+            legacy_command,
+            entries,
+        }
+    }
+
+    /// The kind, decided by the first header.
+    #[must_use]
+    pub fn kind(&self) -> MessageKind {
+        self.kind
+    }
+
+    /// The value of the first header: the event name, the response status
+    /// (`Success`, `Error`, `Follows`, `Goodbye`) or the action name.
+    #[must_use]
+    pub fn name(&self) -> Option<Value<'_>> {
+        self.entries
+            .iter()
+            .find(|e| e.is_header())
+            .map(|e| Value(e.value(&self.bytes)))
+    }
+
+    /// The first value of header `key` (ASCII case ignored).
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Value<'_>> {
+        let key = key.as_bytes();
+        self.entries
+            .iter()
+            .find_map(|e| e.key_value(&self.bytes, key))
+            .map(Value)
+    }
+
+    /// The first value of header `key` as a zero-copy [`Bytes`] slice of the
+    /// message buffer, for keeping a value beyond the message's borrow.
+    #[must_use]
+    pub fn get_bytes(&self, key: &str) -> Option<Bytes> {
+        let key = key.as_bytes();
+        self.entries
+            .iter()
+            .find(|e| e.key_value(&self.bytes, key).is_some())
+            .map(|e| self.bytes.slice(e.value_range()))
+    }
+
+    /// Every value of header `key` (ASCII case ignored), in wire order.
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Value<'a>> + 'a {
+        let key = key.as_bytes();
+        self.headers()
+            .filter(move |(k, _)| k.0.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether header `key` is present (ASCII case ignored).
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The `ActionID` header, if any.
+    #[must_use]
+    pub fn action_id(&self) -> Option<Value<'_>> {
+        self.get("ActionID")
+    }
+
+    /// Every `Key: Value` header in wire order, keys in their wire case.
+    pub fn headers(&self) -> impl Iterator<Item = (Value<'_>, Value<'_>)> + '_ {
+        self.entries
+            .iter()
+            .filter(|e| e.is_header())
+            .map(|e| (Value(e.key(&self.bytes)), Value(e.value(&self.bytes))))
+    }
+
+    /// The number of headers.
+    #[must_use]
+    pub fn header_count(&self) -> usize {
+        self.entries.iter().filter(|e| e.is_header()).count()
+    }
+
+    /// The raw text lines in wire order: the body of a legacy (Asterisk ≤ 13)
+    /// `Response: Follows` Command answer, and any colon-less line. Line
+    /// endings are removed; nothing else is.
+    pub fn text_lines(&self) -> impl Iterator<Item = Value<'_>> + '_ {
+        self.entries
+            .iter()
+            .filter(|e| !e.is_header())
+            .map(|e| Value(e.value(&self.bytes)))
+    }
+
+    /// Every line in wire order, headers and text lines interleaved as sent.
+    pub fn lines(&self) -> impl Iterator<Item = Line<'_>> + '_ {
+        self.entries.iter().map(|e| {
+            if e.is_header() {
+                Line::Header(Value(e.key(&self.bytes)), Value(e.value(&self.bytes)))
+            } else {
+                Line::Text(Value(e.value(&self.bytes)))
+            }
+        })
+    }
+
+    /// Whether this is a legacy `Response: Follows` Command answer whose raw
+    /// body ended with `--END COMMAND--` (Asterisk 1.4 to 13). Its output
+    /// lines are [`Message::text_lines`].
+    #[must_use]
+    pub fn is_legacy_command(&self) -> bool {
+        self.legacy_command
+    }
+
+    /// The message exactly as it came off the wire, line endings and the
+    /// closing empty line included.
+    #[must_use]
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Lines<'a>(&'a Message);
+        impl fmt::Debug for Lines<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut list = f.debug_list();
+                for line in self.0.lines() {
+                    match line {
+                        Line::Header(k, _) if is_secret_key(k.as_bytes()) => {
+                            list.entry(&(k, "<redacted>"));
+                        }
+                        Line::Header(k, v) => {
+                            list.entry(&(k, v));
+                        }
+                        Line::Text(t) => {
+                            list.entry(&t);
+                        }
+                    }
+                }
+                list.finish()
+            }
+        }
+        f.debug_struct("Message")
+            .field("kind", &self.kind)
+            .field("lines", &Lines(self))
+            .finish()
+    }
+}
+
+/// Whether a header carries a credential that must never be printed:
+/// `Secret` (plaintext login) and `Key` (MD5 login).
+///
+/// `Key` is also a plain data header in some events (`DBGetResponse`), so
+/// this errs on the side of hiding; raw access is unaffected.
+#[must_use]
+pub fn is_secret_key(key: &[u8]) -> bool {
+    key.eq_ignore_ascii_case(b"Secret") || key.eq_ignore_ascii_case(b"Key")
+}
+
+/// The banner line a server sends on connect, such as
+/// `Asterisk Call Manager/11.0.0`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Banner {
+    line: Bytes,
+    slash: Option<usize>,
+}
+
+impl Banner {
+    pub(crate) fn new(line: Bytes) -> Self {
+        let slash = memchr::memrchr(b'/', &line);
+        Self { line, slash }
+    }
+
+    /// The whole line without its line ending.
+    #[must_use]
+    pub fn line(&self) -> Value<'_> {
+        Value(&self.line)
+    }
+
+    /// The AMI version: what follows the last `/` (`11.0.0` for Asterisk 22,
+    /// `2.x` for Asterisk 13, `1.0` for 1.4).
+    ///
+    /// ```
+    /// # use ami_proto::{Decoder, Decoded};
+    /// let mut d = Decoder::new();
+    /// d.feed(b"Asterisk Call Manager/11.0.0\r\n");
+    /// let Some(Decoded::Banner(b)) = d.decode() else { panic!() };
+    /// assert_eq!(b.version().unwrap(), "11.0.0");
+    /// assert_eq!(b.product(), "Asterisk Call Manager");
+    /// ```
+    #[must_use]
+    pub fn version(&self) -> Option<Value<'_>> {
+        self.slash.map(|s| Value(&self.line[s + 1..]))
+    }
+
+    /// The part before the version: `Asterisk Call Manager`.
+    #[must_use]
+    pub fn product(&self) -> Value<'_> {
+        Value(&self.line[..self.slash.unwrap_or(self.line.len())])
+    }
+}
+
+impl fmt::Debug for Banner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Banner").field(&self.line()).finish()
+    }
+}

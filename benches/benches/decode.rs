@@ -1,0 +1,2 @@
+//! Decode throughput (placeholder until the bench lands).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Benchmarks for the AMI workspace; see `benches/`.
