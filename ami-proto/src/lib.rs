@@ -55,11 +55,20 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod auth;
+mod config;
+mod connection;
 mod decode;
 mod encode;
 mod error;
 mod message;
+mod outcome;
+mod pending;
 mod queue_rule;
+
+pub use auth::md5_key;
+pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
+pub use connection::{Connection, SendOptions, TranscriptHook};
 
 pub use decode::{Decoded, Decoder, Limits};
 pub use encode::{
@@ -67,4 +76,5 @@ pub use encode::{
 };
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use message::{Banner, Line, Message, MessageKind, Value, is_secret_key};
+pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
