@@ -5,6 +5,35 @@
 //! go in, bytes come out. The runtime adapters (`ami-blocking`, `ami-tokio`,
 //! `ami-smol`) only move bytes and time between a socket and this crate.
 //!
+//! # The client state machine
+//!
+//! [`Connection`] is the whole client, minus the socket and the clock, in
+//! the shape of quinn-proto and str0m. Inputs:
+//! [`handle_input(now, bytes)`](Connection::handle_input),
+//! [`handle_timeout(now)`](Connection::handle_timeout),
+//! [`handle_disconnect(now)`](Connection::handle_disconnect),
+//! [`send_action(action, now)`](Connection::send_action) → [`ActionHandle`],
+//! [`close(now)`](Connection::close) and [`end(now)`](Connection::end).
+//! Outputs: [`poll_transmit`](Connection::poll_transmit) (bytes for the
+//! socket), [`poll_event`](Connection::poll_event) ([`Event`]s: connected,
+//! authenticated, an action completed, an unsolicited message, a
+//! non-fatal violation, closed) and [`poll_timeout`](Connection::poll_timeout).
+//! After every input, drain transmit, then events, then read the timeout.
+//!
+//! It logs in (plaintext or MD5 challenge, events on, off or a mask),
+//! assigns ActionIDs unique beyond one connection, correlates responses
+//! (by ActionID, else to the oldest unanswered action), collects event
+//! lists, unifies both Command output formats ([`Response::output`]), can
+//! complete an async Originate on its `OriginateResponse`, times actions
+//! out, pings to detect a dead peer, logs off, and redacts secrets in its
+//! transcript and `Debug` output. Every action ends with exactly one
+//! outcome. See [`Connection`] for a runnable walk through the loop.
+//!
+//! # Time
+//!
+//! Nothing here calls `Instant::now()`: every input takes `now`, so tests
+//! jump the clock and adapters use their runtime's clock.
+//!
 //! # The codec
 //!
 //! * [`Decoder`] frames a byte stream, in any chunking, into
