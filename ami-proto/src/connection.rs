@@ -434,7 +434,10 @@ impl Connection {
             }
             Stage::AwaitingResponse
         } else {
-            Stage::Queued(bytes)
+            Stage::Queued {
+                bytes,
+                logoff: is_logoff,
+            }
         };
         let timeout = options.timeout.unwrap_or(self.config.action_timeout);
         self.pending.insert(
@@ -614,8 +617,15 @@ impl Connection {
     fn on_ready(&mut self, now: Instant) {
         self.state = State::Ready;
         self.events.push_back(Event::Authenticated);
-        for bytes in self.pending.take_queued() {
-            self.write(&bytes);
+        for (bytes, logoff) in self.pending.take_queued() {
+            // Once a user Logoff is out, Asterisk answers nothing after it:
+            // later queued actions stay unsent and fail when it closes.
+            if self.state == State::Ready {
+                self.write(&bytes);
+            }
+            if logoff {
+                self.state = State::LoggingOff;
+            }
         }
         if let Some(keepalive) = self.config.keepalive {
             self.next_ping = now.checked_add(keepalive.interval);
@@ -830,7 +840,7 @@ impl Connection {
         };
         let user = handle.filter(|h| {
             self.pending.get_mut(*h).is_some_and(|e| {
-                e.role == Role::User && !matches!(e.stage, Stage::Queued(_) | Stage::Discarding)
+                e.role == Role::User && !matches!(e.stage, Stage::Queued { .. } | Stage::Discarding)
             })
         });
         match user {

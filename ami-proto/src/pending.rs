@@ -21,8 +21,9 @@ pub(crate) enum Role {
 /// How far an action has got.
 #[derive(Debug)]
 pub(crate) enum Stage {
-    /// Given before the login completed; not sent yet.
-    Queued(Vec<u8>),
+    /// Given before the login completed; not sent yet. `logoff` marks a
+    /// user `Logoff`, which ends the session once sent.
+    Queued { bytes: Vec<u8>, logoff: bool },
     /// Sent; no response yet.
     AwaitingResponse,
     /// `EventList: start` received; collecting events up to `…Complete`.
@@ -109,16 +110,13 @@ impl Pending {
     }
 
     /// Takes the queued (not yet sent) actions, oldest first, leaving them in
-    /// the table as sent.
-    pub(crate) fn take_queued(&mut self) -> Vec<Vec<u8>> {
+    /// the table as sent. Each comes with its `logoff` mark.
+    pub(crate) fn take_queued(&mut self) -> Vec<(Vec<u8>, bool)> {
         let mut out = Vec::new();
         for entry in self.entries.values_mut() {
-            if matches!(entry.stage, Stage::Queued(_)) {
-                if let Stage::Queued(bytes) =
-                    std::mem::replace(&mut entry.stage, Stage::AwaitingResponse)
-                {
-                    out.push(bytes);
-                }
+            if let Stage::Queued { bytes, logoff } = &mut entry.stage {
+                out.push((std::mem::take(bytes), *logoff));
+                entry.stage = Stage::AwaitingResponse;
             }
         }
         out
