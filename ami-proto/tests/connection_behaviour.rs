@@ -647,7 +647,7 @@ fn transcript_redacts_secrets_and_debug_too() {
         lines,
         [
             "<< Asterisk Call Manager/11.0.0".to_owned(),
-            format!(">> Action: Login"),
+            ">> Action: Login".to_owned(),
             format!(">> ActionID: {id}"),
             ">> Username: admin".into(),
             ">> Secret: <redacted>".into(),
