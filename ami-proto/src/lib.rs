@@ -94,6 +94,7 @@ mod message;
 mod outcome;
 mod pending;
 mod queue_rule;
+mod server;
 
 pub use auth::md5_key;
 pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
@@ -107,3 +108,4 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use message::{Banner, Line, Message, MessageKind, Value, is_secret_key};
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
+pub use server::encode_banner;
