@@ -76,6 +76,9 @@ enum State {
     Skip(SkipLine),
     /// Discarding a broken legacy body up to `--END COMMAND--`.
     SkipLegacy,
+    /// Discarding the rest of an overlong banner line: the banner is one
+    /// line, not followed by an empty line.
+    SkipBanner,
 }
 
 /// What the skipper has seen of the current line.
@@ -98,8 +101,10 @@ enum SkipLine {
 /// endings, skips stray empty lines between messages, recognises the banner
 /// on the first line, and reads a legacy `Response: Follows` Command body up
 /// to `--END COMMAND--`. A message that breaks a [`Limits`] bound is reported
-/// as [`Decoded::Error`] and skipped up to the next empty line; the buffer
-/// never grows beyond the limits, whatever the peer sends.
+/// as [`Decoded::Error`] and skipped up to the next empty line (a legacy
+/// answer up to its `--END COMMAND--`, an overlong banner line alone); the
+/// buffer never grows beyond the limits, whatever the peer sends. The items
+/// do not depend on how the stream was chunked.
 ///
 /// ```
 /// use ami_proto::{Decoder, Decoded, MessageKind};
@@ -126,6 +131,8 @@ pub struct Decoder {
     state: State,
     /// Start of the next unparsed line of the current message.
     scan: usize,
+    /// No `\n` lies in `buf[scan..newline_free]`.
+    newline_free: usize,
     /// Lines parsed so far of the current message.
     entries: Vec<Entry>,
     /// The kind, once the first header is in.
@@ -162,6 +169,7 @@ impl Decoder {
             limits,
             state: State::Start,
             scan: 0,
+            newline_free: 0,
             entries: Vec::new(),
             kind: None,
             follows: false,
@@ -231,6 +239,17 @@ impl Decoder {
                         return None;
                     }
                 }
+                State::SkipBanner => match memchr::memchr(b'\n', &self.buf) {
+                    Some(nl) => {
+                        self.advance(nl + 1);
+                        self.state = State::Headers;
+                    }
+                    None => {
+                        let n = self.buf.len();
+                        self.advance(n);
+                        return None;
+                    }
+                },
             }
         }
     }
@@ -250,9 +269,11 @@ impl Decoder {
     /// ```
     pub fn finish(&mut self) -> Option<Decoded> {
         let pending = match self.state {
-            State::Start | State::Headers => !self.buf.iter().all(|b| matches!(b, b'\r' | b'\n')),
+            State::Start | State::Headers => {
+                !self.entries.is_empty() || !self.buf.iter().all(|b| matches!(b, b'\r' | b'\n'))
+            }
             State::LegacyBody { .. } => true,
-            State::Skip(_) | State::SkipLegacy => false,
+            State::Skip(_) | State::SkipLegacy | State::SkipBanner => false,
         };
         let error = pending.then(|| self.error(DecodeErrorKind::Truncated, self.buf.len()));
         *self = Self::with_limits(self.limits);
@@ -261,10 +282,22 @@ impl Decoder {
 
     fn decode_start(&mut self) -> Option<Option<Decoded>> {
         let Some(nl) = memchr::memchr(b'\n', &self.buf) else {
-            if self.buf.len() > self.limits.max_line_len {
-                return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
+            if self.buf.starts_with(BANNER_PREFIX) {
+                // The banner, still coming. A trailing '\r' may still
+                // become its line ending.
+                if partial_content(&self.buf) > self.limits.max_line_len {
+                    return Some(Some(self.fail_banner()));
+                }
+                return Some(None);
             }
-            return Some(None);
+            if self.buf[..] == b"\r"[..] || BANNER_PREFIX.starts_with(&self.buf) {
+                // A stray empty line or the banner, maybe: wait.
+                return Some(None);
+            }
+            // The first line is no banner: it is part of a message, with
+            // the message limits.
+            self.state = State::Headers;
+            return None;
         };
         let end = content_end(&self.buf, nl);
         if end == 0 {
@@ -277,7 +310,9 @@ impl Decoder {
             return None;
         }
         if end > self.limits.max_line_len {
-            return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
+            let error = self.error(DecodeErrorKind::LineTooLong, 0);
+            self.advance(nl + 1);
+            return Some(Some(Decoded::Error(error)));
         }
         let mut line = self.buf.split_to(nl + 1);
         self.consumed += line.len() as u64;
@@ -289,14 +324,35 @@ impl Decoder {
     fn decode_headers(&mut self) -> Option<Option<Decoded>> {
         loop {
             let start = self.scan;
-            let Some(i) = memchr::memchr(b'\n', &self.buf[start..]) else {
+            // Bytes before `newline_free` were searched already: a line fed
+            // in many small pieces is scanned once, not once per piece.
+            let from = self.newline_free.max(start);
+            let Some(i) = memchr::memchr(b'\n', &self.buf[from..]) else {
+                self.newline_free = self.buf.len();
+                if self.follows {
+                    match follows_header(&self.buf[start..], false) {
+                        // Too little of the line yet to tell.
+                        None => return Some(None),
+                        Some(false) => {
+                            self.start_legacy_body(start);
+                            return None;
+                        }
+                        Some(true) => {}
+                    }
+                }
                 return Some(self.check_partial(start));
             };
-            let nl = start + i;
+            let nl = from + i;
             let next = nl + 1;
             let end = content_end(&self.buf, nl).max(start);
+            if self.follows && follows_header(&self.buf[start..end], true) == Some(false) {
+                // The raw body starts here; it has limits of its own.
+                self.start_legacy_body(start);
+                return None;
+            }
             if next > self.limits.max_message_len && !(self.entries.is_empty() && end == start) {
-                return Some(Some(self.fail(DecodeErrorKind::MessageTooLarge)));
+                let kind = self.size_error(start);
+                return Some(Some(self.fail(kind)));
             }
             if end == start {
                 if self.entries.is_empty() && !self.follows {
@@ -312,19 +368,6 @@ impl Decoder {
                 return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
             }
             let colon = memchr::memchr(b':', &self.buf[start..end]).map(|c| start + c);
-            if self.follows {
-                let is_follows_header = colon.is_some_and(|c| {
-                    let key = &self.buf[start..c];
-                    key.eq_ignore_ascii_case(b"Privilege") || key.eq_ignore_ascii_case(b"ActionID")
-                });
-                if !is_follows_header {
-                    self.state = State::LegacyBody {
-                        body_start: start,
-                        search_from: start,
-                    };
-                    return None;
-                }
-            }
             if self.entries.len() >= self.limits.max_headers {
                 return Some(Some(self.fail(DecodeErrorKind::TooManyHeaders)));
             }
@@ -371,6 +414,14 @@ impl Decoder {
             let after = term + END_COMMAND.len();
             match self.buf.get(after..).unwrap_or_default() {
                 [] | [b'\r'] => {
+                    if self.buf.len() > self.limits.max_message_len {
+                        // Too large however the line ends: skip from the
+                        // terminator, as when it had not arrived yet.
+                        self.state = State::SkipLegacy;
+                        let error = self.error(DecodeErrorKind::MessageTooLarge, term);
+                        self.drop_current(term);
+                        return Some(Some(Decoded::Error(error)));
+                    }
                     // Wait for the end of the terminator's line.
                     self.state = State::LegacyBody {
                         body_start,
@@ -425,16 +476,44 @@ impl Decoder {
 
     /// Checks the limits against an incomplete line starting at `start`.
     fn check_partial(&mut self, start: usize) -> Option<Decoded> {
-        let partial = self.buf.len() - start;
         // A trailing '\r' may still become part of the line ending.
-        let content = partial - usize::from(self.buf.last() == Some(&b'\r'));
+        let content = partial_content(&self.buf[start..]);
+        let kind = if self.buf.len() > self.limits.max_message_len
+            && !(self.entries.is_empty() && content == 0)
+        {
+            self.size_error(start)
+        } else if content > self.limits.max_line_len {
+            DecodeErrorKind::LineTooLong
+        } else {
+            return None;
+        };
+        Some(self.fail(kind))
+    }
+
+    /// The error for a message that grew past `max_message_len` in the line
+    /// at `start`: that line may also be too long. Whichever limit the bytes
+    /// broke first wins, so that the error does not depend on how the
+    /// stream was chunked.
+    fn size_error(&self, start: usize) -> DecodeErrorKind {
+        let seen = (self.limits.max_message_len + 1).clamp(start, self.buf.len());
+        let line = &self.buf[start..seen];
+        let content = match memchr::memchr(b'\n', line) {
+            Some(nl) => content_end(line, nl),
+            None => partial_content(line),
+        };
         if content > self.limits.max_line_len {
-            return Some(self.fail(DecodeErrorKind::LineTooLong));
+            DecodeErrorKind::LineTooLong
+        } else {
+            DecodeErrorKind::MessageTooLarge
         }
-        if self.buf.len() > self.limits.max_message_len {
-            return Some(self.fail(DecodeErrorKind::MessageTooLarge));
-        }
-        None
+    }
+
+    /// Switches to reading the raw body of a legacy answer from `start`.
+    fn start_legacy_body(&mut self, start: usize) {
+        self.state = State::LegacyBody {
+            body_start: start,
+            search_from: start,
+        };
     }
 
     /// Builds the message ending at `next` (exclusive).
@@ -454,8 +533,21 @@ impl Decoder {
         let len = self.buf.len();
         let error = self.error(kind, len);
         let scan = self.scan;
+        // The headers of a legacy `Response: Follows` answer are followed by
+        // a raw body with empty lines: skip to its terminator instead.
+        self.state = if self.follows {
+            State::SkipLegacy
+        } else {
+            State::Skip(SkipLine::Empty)
+        };
         self.drop_current(scan);
-        self.state = State::Skip(SkipLine::Empty);
+        Decoded::Error(error)
+    }
+
+    /// Reports an overlong banner line and skips that line alone.
+    fn fail_banner(&mut self) -> Decoded {
+        let error = self.error(DecodeErrorKind::LineTooLong, 0);
+        self.state = State::SkipBanner;
         Decoded::Error(error)
     }
 
@@ -496,11 +588,13 @@ impl Decoder {
         self.buf.advance(n);
         self.consumed += n as u64;
         self.scan = 0;
+        self.newline_free = 0;
     }
 
     fn reset_message(&mut self) {
         self.entries.clear();
         self.scan = 0;
+        self.newline_free = 0;
         self.kind = None;
         self.follows = false;
         self.legacy_command = false;
@@ -542,17 +636,52 @@ impl Decoder {
     /// Discards a legacy body up to and including `--END COMMAND--`, then
     /// skips to the empty line after it. Returns whether it found the end.
     fn skip_legacy_body(&mut self) -> bool {
-        match memmem::find(&self.buf, END_COMMAND) {
-            Some(p) => {
-                self.advance(p + END_COMMAND.len());
-                self.state = State::Skip(SkipLine::Content);
-                true
-            }
-            None => {
+        let mut from = 0;
+        loop {
+            let Some(p) = memmem::find(&self.buf[from..], END_COMMAND) else {
                 let n = self.buf.len().saturating_sub(END_COMMAND.len() - 1);
-                self.advance(n);
-                false
+                self.advance(n.max(from));
+                return false;
+            };
+            let term = from + p;
+            let after = term + END_COMMAND.len();
+            // Like `decode_legacy_body`: only a terminator that ends its
+            // line ends the body.
+            match self.buf.get(after..).unwrap_or_default() {
+                [] | [b'\r'] => {
+                    self.advance(term);
+                    return false;
+                }
+                [b'\n', ..] | [b'\r', b'\n', ..] => {
+                    self.advance(after);
+                    self.state = State::Skip(SkipLine::Content);
+                    return true;
+                }
+                _ => from = term + 1,
             }
+        }
+    }
+}
+
+/// The length of an incomplete line's content: a trailing `\r` may still
+/// become part of its line ending.
+fn partial_content(line: &[u8]) -> usize {
+    line.len() - usize::from(line.last() == Some(&b'\r'))
+}
+
+/// In a legacy `Response: Follows` answer, whether `line` is one of the
+/// headers before the raw body (`Privilege`, `ActionID`), or `None` if too
+/// little of an incomplete line has arrived to tell.
+fn follows_header(line: &[u8], complete: bool) -> Option<bool> {
+    const KEYS: [&[u8]; 2] = [b"Privilege", b"ActionID"];
+    match memchr::memchr(b':', line) {
+        Some(c) => Some(KEYS.iter().any(|k| line[..c].eq_ignore_ascii_case(k))),
+        None if complete => Some(false),
+        None => {
+            let undecided = KEYS
+                .iter()
+                .any(|k| k.len() >= line.len() && k[..line.len()].eq_ignore_ascii_case(line));
+            (!undecided).then_some(false)
         }
     }
 }
