@@ -289,6 +289,22 @@ impl Connection {
         self.pending.len()
     }
 
+    /// The ActionID of an action still in flight (or queued): the caller's,
+    /// or the one the connection assigned. `None` once it has completed.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use ami_proto::{Action, Config, Connection};
+    /// let t0 = Instant::now();
+    /// let mut conn = Connection::new(Config { action_id_prefix: Some("x".into()), ..Config::default() }, t0);
+    /// let h = conn.send_action(Action::new("Ping"), t0);
+    /// assert_eq!(conn.action_id(h).unwrap(), "x-1");
+    /// ```
+    #[must_use]
+    pub fn action_id(&self, handle: ActionHandle) -> Option<Value<'_>> {
+        self.pending.get(handle).map(|e| Value::new(&e.id))
+    }
+
     /// The configuration.
     #[must_use]
     pub fn config(&self) -> &Config {

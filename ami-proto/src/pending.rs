@@ -80,6 +80,10 @@ impl Pending {
         Some(entry)
     }
 
+    pub(crate) fn get(&self, handle: ActionHandle) -> Option<&InFlight> {
+        self.entries.get(&handle)
+    }
+
     pub(crate) fn get_mut(&mut self, handle: ActionHandle) -> Option<&mut InFlight> {
         self.entries.get_mut(&handle)
     }

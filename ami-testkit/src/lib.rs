@@ -1,0 +1,1 @@
+//! A fake Asterisk on loopback (placeholder being written).
