@@ -89,6 +89,7 @@ mod config;
 mod connection;
 mod decode;
 mod encode;
+mod endpoint;
 mod error;
 mod message;
 mod outcome;
@@ -104,6 +105,7 @@ pub use decode::{Decoded, Decoder, Limits};
 pub use encode::{
     Action, MAX_ACTION_HEADERS, MAX_ACTION_LINE, ServerMessage, encode_legacy_command,
 };
+pub use endpoint::{Endpoint, EndpointError, Transport};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use message::{Banner, Line, Message, MessageKind, Value, is_secret_key};
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
