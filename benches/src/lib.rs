@@ -1,1 +1,14 @@
-//! Benchmarks for the AMI workspace; see `benches/`.
+//! Benchmarks for the AMI workspace, and the workload they run on.
+//!
+//! The workload is the stream of `gen_corpus.py` (in the project's shared
+//! bench folder): a busy PBX's AMI events and responses. [`generate`] is a
+//! faithful port that gives the same bytes for the same arguments, built on
+//! [`pyrandom::PyRandom`], a re-implementation of CPython 3.11's
+//! `random.Random`. The `gen_corpus` binary writes it to a file with the
+//! script's command line; `benches/decode.rs` measures the decoder on it.
+
+pub mod corpus;
+pub mod meta;
+pub mod pyrandom;
+
+pub use corpus::{ChanvarStyle, generate, generate_with};
