@@ -1,5 +1,51 @@
 //! Blocking Asterisk Manager Interface client over `std::net` sockets.
 //!
-//! This crate will drive the sans-IO state machine of [`ami_proto`] with plain
-//! blocking sockets and no async runtime. It only moves bytes and time: all
-//! protocol logic lives in `ami-proto`. Not implemented yet.
+//! For scripts and threaded programs: `&mut self` methods, no async
+//! runtime, no threads of its own. [`Client`] drives the sans-IO
+//! [`ami_proto::Connection`]; this crate only moves bytes and time between a
+//! socket and it, so it behaves like the Tokio and smol clients.
+//!
+//! * Connect from an address (`tcp://user:secret@host:5038`, `tls://…:5039`,
+//!   `user:secret@host`, `host:port`) or a [`ClientBuilder`]: connect
+//!   timeout, plaintext or MD5 login, events on, off or a mask, TCP
+//!   keepalive, keepalive pings, a transcript with secrets redacted.
+//! * [`Client::action`] waits for the outcome; [`Client::send_action`] +
+//!   [`Client::response`] fetch answers in any order; [`Client::command`]
+//!   returns output lines for every Asterisk version; list actions return
+//!   their events.
+//! * Events: [`Client::next_event`], the [`Client::events`] iterator, or a
+//!   callback while an action waits. Unread events are buffered up to a
+//!   bound; beyond it the **oldest** are dropped and reported as
+//!   [`Incoming::Lost`] with their count — never silently. The socket is
+//!   drained during every call, because Asterisk disconnects clients that
+//!   stop reading.
+//! * TLS (feature `tls`, on by default) with rustls: certificates verified,
+//!   against the Mozilla roots or a CA file you name.
+//! * Typed [`Error`]s: I/O, timeout, authentication, Asterisk's rejection
+//!   (with its message), protocol.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ami_blocking::{Client, Incoming};
+//! use ami_proto::Action;
+//!
+//! let mut client = Client::connect("tcp://admin:amp111@127.0.0.1:5038")?;
+//! println!("AMI {}", client.version().unwrap_or_default());
+//! let channels = client.action(Action::new("CoreShowChannels"))?;
+//! println!("{} channels", channels.events().len());
+//! while let Some(Incoming::Event(event)) = client.next_event(Duration::from_secs(5))? {
+//!     println!("{:?}", event.name());
+//! }
+//! client.disconnect()?;
+//! # Ok::<(), ami_blocking::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+#[cfg(feature = "tls")]
+mod tls;
+
+pub use client::{Client, ClientBuilder, EventCallback, Events, Incoming};
+pub use error::{Error, Result};

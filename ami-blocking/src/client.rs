@@ -1,0 +1,650 @@
+//! The blocking client: one socket, one `ami_proto::Connection`, no threads.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use ami_proto::{
+    Action, ActionError, ActionHandle, CloseReason, Config, Connection, Endpoint, Event, EventMask,
+    Keepalive, Login, Message, Response, SendOptions, Transport,
+};
+
+use crate::error::{Error, Result};
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// What [`Client::next_event`] hands out.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Incoming {
+    /// An AMI event (or any message that belongs to no action).
+    Event(Message),
+    /// The event buffer overflowed while nobody was reading: this many of
+    /// the oldest events were dropped. Reported before the events that
+    /// follow them.
+    Lost(u64),
+}
+
+/// A callback for events that arrive while the client waits for a
+/// response (seed 000's `Event_Callback`).
+pub type EventCallback = Box<dyn FnMut(&Message) + Send>;
+
+enum Stream {
+    Tcp(TcpStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Self::Tcp(s) => s,
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// How to connect: built from an address with [`Client::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ami_blocking::Client;
+///
+/// let mut client = Client::builder("tcp://admin:amp111@127.0.0.1:5038")?
+///     .md5(true)
+///     .events(ami_proto::EventMask::Mask("call,user".into()))
+///     .action_timeout(Duration::from_secs(10))
+///     .event_buffer(50_000)
+///     .connect()?;
+/// # Ok::<(), ami_blocking::Error>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    endpoint: Endpoint,
+    config: Config,
+    connect_timeout: Duration,
+    event_buffer: usize,
+    tcp_keepalive: Option<Duration>,
+    transcript: Option<Box<dyn Write + Send>>,
+    #[cfg(feature = "tls")]
+    tls: crate::tls::TlsOptions,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("config", &self.config)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("event_buffer", &self.event_buffer)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    fn new(endpoint: Endpoint) -> Self {
+        let config = Config {
+            login: endpoint.login.clone(),
+            events: endpoint.events.clone().unwrap_or_default(),
+            ..Config::default()
+        };
+        Self {
+            endpoint,
+            config,
+            connect_timeout: Duration::from_secs(10),
+            event_buffer: 10_000,
+            tcp_keepalive: None,
+            transcript: None,
+            #[cfg(feature = "tls")]
+            tls: crate::tls::TlsOptions::default(),
+        }
+    }
+
+    /// Credentials (instead of, or over, those of the address).
+    pub fn login(
+        mut self,
+        username: impl Into<String>,
+        secret: impl Into<ami_proto::Secret>,
+    ) -> Self {
+        let auth = self
+            .config
+            .login
+            .as_ref()
+            .map(|l| l.auth)
+            .unwrap_or_default();
+        let mut login = Login::new(username, secret);
+        login.auth = auth;
+        self.config.login = Some(login);
+        self
+    }
+
+    /// MD5 challenge login instead of a plaintext secret.
+    pub fn md5(mut self, md5: bool) -> Self {
+        if let Some(login) = &mut self.config.login {
+            login.auth = if md5 {
+                ami_proto::AuthMethod::Md5
+            } else {
+                ami_proto::AuthMethod::Plaintext
+            };
+        }
+        self
+    }
+
+    /// Which events to receive (`Events:` at login). Default on.
+    pub fn events(mut self, events: EventMask) -> Self {
+        self.config.events = events;
+        self
+    }
+
+    /// Default action timeout. Default 30 s.
+    pub fn action_timeout(mut self, timeout: Duration) -> Self {
+        self.config.action_timeout = timeout;
+        self
+    }
+
+    /// TCP connect timeout per address; also the login timeout. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self.config.login_timeout = timeout;
+        self
+    }
+
+    /// Keepalive pings (while the client is being used: a blocking client
+    /// only runs inside its calls).
+    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.config.keepalive = Some(Keepalive { interval, timeout });
+        self
+    }
+
+    /// How many unread events to keep; beyond it the oldest are dropped and
+    /// counted ([`Incoming::Lost`]). Default 10 000.
+    pub fn event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events.max(1);
+        self
+    }
+
+    /// TCP keepalive (`SO_KEEPALIVE`) with this idle time.
+    pub fn tcp_keepalive(mut self, idle: Duration) -> Self {
+        self.tcp_keepalive = Some(idle);
+        self
+    }
+
+    /// Writes a transcript of the traffic (`>>` sent, `<<` received, seed
+    /// 000's format) with `Secret` and `Key` values redacted.
+    pub fn transcript(mut self, out: impl Write + Send + 'static) -> Self {
+        self.transcript = Some(Box::new(out));
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file for `tls://` (Asterisk's
+    /// certificates are often self-signed), in addition to none: with a CA
+    /// file, only its certificates are trusted. Without one, the Mozilla
+    /// roots are. Verification is never switched off.
+    #[cfg(feature = "tls")]
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.ca_file = Some(path.into());
+        self
+    }
+
+    /// Trusts these PEM-encoded CA certificates (like [`ca_file`](Self::ca_file)).
+    #[cfg(feature = "tls")]
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Any other core setting (limits, list size, ActionID prefix …).
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Connects, logs in, and returns the ready client.
+    pub fn connect(self) -> Result<Client> {
+        let addr = self.endpoint.authority();
+        let tcp = connect_tcp(&addr, self.connect_timeout)?;
+        tcp.set_nodelay(true)?;
+        if let Some(idle) = self.tcp_keepalive {
+            let keepalive = socket2::TcpKeepalive::new().with_time(idle);
+            socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive)?;
+        }
+        let stream = match self.endpoint.transport {
+            Transport::Tcp => Stream::Tcp(tcp),
+            #[cfg(feature = "tls")]
+            Transport::Tls => Stream::Tls(Box::new(crate::tls::wrap(
+                &self.tls,
+                &self.endpoint.host,
+                tcp,
+            )?)),
+            #[cfg(not(feature = "tls"))]
+            Transport::Tls => {
+                return Err(Error::Tls("built without the `tls` feature".into()));
+            }
+        };
+        let mut conn = Connection::new(self.config, Instant::now());
+        if let Some(mut out) = self.transcript {
+            conn.set_transcript(Some(Box::new(move |dir, line| {
+                // A failing transcript must not fail the session.
+                let _ = out
+                    .write_all(dir.prefix().as_bytes())
+                    .and_then(|()| out.write_all(line))
+                    .and_then(|()| out.write_all(b"\n"))
+                    .and_then(|()| out.flush());
+            })));
+        }
+        let mut client = Client {
+            stream,
+            conn,
+            read_buf: vec![0; READ_CHUNK],
+            out: Vec::new(),
+            events: VecDeque::new(),
+            event_buffer: self.event_buffer,
+            lost: 0,
+            completed: HashMap::new(),
+            by_id: HashMap::new(),
+            callback: None,
+            waiting: false,
+            closed: None,
+            authenticated: false,
+        };
+        client
+            .wait_for(None, |c| c.authenticated.then_some(()))
+            .map_err(|e| match e {
+                Error::Closed(CloseReason::AuthenticationFailed(message)) => {
+                    Error::Authentication(message)
+                }
+                Error::Closed(CloseReason::LoginTimeout) => Error::Timeout,
+                other => other,
+            })?;
+        Ok(client)
+    }
+}
+
+fn connect_tcp(addr: &str, timeout: Duration) -> Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    let addrs = addr.to_socket_addrs().map_err(|source| Error::Connect {
+        addr: addr.to_owned(),
+        source,
+    })?;
+    for sockaddr in addrs {
+        match TcpStream::connect_timeout(&sockaddr, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e,
+        }
+    }
+    Err(Error::Connect {
+        addr: addr.to_owned(),
+        source: last,
+    })
+}
+
+/// A blocking AMI client: `&mut self` methods, no threads, no runtime.
+///
+/// Every call drains the socket while it waits, feeding the core state
+/// machine; events that arrive meanwhile are kept in a bounded buffer (drop
+/// the oldest, count them) for [`next_event`](Self::next_event), or handed
+/// to the [callback](Self::set_event_callback) while an action waits.
+/// Asterisk disconnects clients that stop reading, so a program that goes
+/// quiet for long should call [`next_event`](Self::next_event) (or any
+/// call) regularly.
+///
+/// ```no_run
+/// let mut client = ami_blocking::Client::connect("tcp://admin:amp111@127.0.0.1:5038")?;
+/// for line in client.command("core show channels")? {
+///     println!("{line}");
+/// }
+/// client.disconnect()?;
+/// # Ok::<(), ami_blocking::Error>(())
+/// ```
+pub struct Client {
+    stream: Stream,
+    conn: Connection,
+    read_buf: Vec<u8>,
+    out: Vec<u8>,
+    events: VecDeque<Message>,
+    event_buffer: usize,
+    lost: u64,
+    completed: HashMap<ActionHandle, std::result::Result<Response, ActionError>>,
+    by_id: HashMap<String, ActionHandle>,
+    callback: Option<EventCallback>,
+    waiting: bool,
+    closed: Option<CloseReason>,
+    authenticated: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("conn", &self.conn)
+            .field("buffered_events", &self.events.len())
+            .field("lost", &self.lost)
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts building a client for `address` (`tcp://user:secret@host:port`,
+    /// `tls://…`, `user:secret@host`, `host:port`).
+    pub fn builder(address: &str) -> Result<ClientBuilder> {
+        Ok(ClientBuilder::new(address.parse()?))
+    }
+
+    /// Connects to `address` with the defaults and logs in.
+    pub fn connect(address: &str) -> Result<Self> {
+        Self::builder(address)?.connect()
+    }
+
+    /// Sends an action and waits for its outcome (the default action
+    /// timeout applies). List actions come back with their events, Command
+    /// with its output.
+    pub fn action(&mut self, action: Action) -> Result<Response> {
+        self.action_with(action, SendOptions::default())
+    }
+
+    /// Like [`action`](Self::action) with a timeout of its own.
+    pub fn action_timeout(&mut self, action: Action, timeout: Duration) -> Result<Response> {
+        self.action_with(
+            action,
+            SendOptions {
+                timeout: Some(timeout),
+                ..SendOptions::default()
+            },
+        )
+    }
+
+    /// Like [`action`](Self::action) with per-action options (a list on an
+    /// old server, an async Originate completed by its `OriginateResponse`).
+    pub fn action_with(&mut self, action: Action, options: SendOptions) -> Result<Response> {
+        let handle = self.conn.send_action_with(action, options, Instant::now());
+        self.wait_outcome(handle, None)
+    }
+
+    /// Sends an action without waiting; returns its ActionID, for
+    /// [`response`](Self::response). Answers are kept in any order until
+    /// fetched.
+    pub fn send_action(&mut self, action: Action) -> Result<String> {
+        let handle = self.conn.send_action(action, Instant::now());
+        let Some(id) = self.conn.action_id(handle) else {
+            // Refused at once: the outcome is already there.
+            self.dispatch();
+            return match self.completed.remove(&handle) {
+                Some(Err(e)) => Err(e.into()),
+                _ => Err(Error::Closing),
+            };
+        };
+        let id = id.to_str_lossy().into_owned();
+        self.by_id.insert(id.clone(), handle);
+        self.flush()?;
+        Ok(id)
+    }
+
+    /// Waits at most `timeout` for the outcome of the action sent with
+    /// [`send_action`](Self::send_action) under `action_id`.
+    pub fn response(&mut self, action_id: &str, timeout: Duration) -> Result<Response> {
+        let handle = *self
+            .by_id
+            .get(action_id)
+            .ok_or_else(|| Error::UnknownActionId(action_id.to_owned()))?;
+        let result = self.wait_outcome(handle, Some(Instant::now() + timeout));
+        if !matches!(result, Err(Error::Timeout)) || !self.completed.contains_key(&handle) {
+            self.by_id.remove(action_id);
+        }
+        result
+    }
+
+    /// Runs a CLI command and returns its output lines, the same for
+    /// Asterisk ≤ 13 and 14+. An unknown command is [`Error::Rejected`] on
+    /// 14+, whose response holds Asterisk's output.
+    pub fn command(&mut self, command: &str) -> Result<Vec<String>> {
+        let response = self.action(Action::new("Command").header("Command", command))?;
+        Ok(response
+            .output()
+            .map(|line| line.to_str_lossy().into_owned())
+            .collect())
+    }
+
+    /// Sends a `Ping` and returns the round trip.
+    pub fn ping(&mut self) -> Result<Duration> {
+        let start = Instant::now();
+        self.action(Action::new("Ping"))?;
+        Ok(start.elapsed())
+    }
+
+    /// Whether the connection is open and answers a ping.
+    pub fn is_alive(&mut self) -> bool {
+        self.closed.is_none() && self.ping().is_ok()
+    }
+
+    /// The AMI version from the banner (`11.0.0` for Asterisk 22).
+    #[must_use]
+    pub fn version(&self) -> Option<String> {
+        self.conn.version().map(|v| v.to_str_lossy().into_owned())
+    }
+
+    /// Why the connection closed, once it has.
+    #[must_use]
+    pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// The next event, waiting at most `timeout` (`None` on timeout).
+    /// [`Incoming::Lost`] reports events dropped by the buffer bound. After
+    /// the connection closed, buffered events are still handed out, then
+    /// [`Error::Closed`].
+    pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Incoming>> {
+        let deadline = Instant::now() + timeout;
+        match self.wait_for(Some(deadline), Self::take_incoming) {
+            Ok(incoming) => Ok(Some(incoming)),
+            Err(Error::Timeout) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A blocking iterator over events; it ends when the connection closes
+    /// (after the buffered events) and yields I/O errors as they come.
+    pub fn events(&mut self) -> Events<'_> {
+        Events { client: self }
+    }
+
+    /// Events that arrive while an action waits go to `callback` instead of
+    /// the buffer (seed 000's `Event_Callback`); `None` removes it.
+    pub fn set_event_callback(&mut self, callback: Option<EventCallback>) {
+        self.callback = callback;
+    }
+
+    /// Events dropped so far because the buffer was full and not yet
+    /// reported through [`Incoming::Lost`].
+    #[must_use]
+    pub fn lost_events(&self) -> u64 {
+        self.lost
+    }
+
+    /// Logs off (`Logoff`, waiting for `Goodbye`) and closes the socket.
+    pub fn disconnect(mut self) -> Result<()> {
+        self.conn.close(Instant::now());
+        let result = self.wait_for(None, |c| c.closed.as_ref().map(|_| ()));
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
+        match result {
+            Ok(()) | Err(Error::Closed(CloseReason::LoggedOff)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Soft close (seed 003's `end()`): lets the actions in flight finish,
+    /// then logs off and closes the socket.
+    pub fn end(mut self) -> Result<()> {
+        self.conn.end(Instant::now());
+        let result = self.wait_for(None, |c| c.closed.as_ref().map(|_| ()));
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
+        match result {
+            Ok(()) | Err(Error::Closed(CloseReason::LoggedOff)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn take_incoming(&mut self) -> Option<Incoming> {
+        if self.lost > 0 {
+            return Some(Incoming::Lost(std::mem::take(&mut self.lost)));
+        }
+        self.events.pop_front().map(Incoming::Event)
+    }
+
+    fn wait_outcome(
+        &mut self,
+        handle: ActionHandle,
+        deadline: Option<Instant>,
+    ) -> Result<Response> {
+        self.waiting = true;
+        let outcome = self.wait_for(deadline, |c| c.completed.remove(&handle));
+        self.waiting = false;
+        Ok(outcome??)
+    }
+
+    /// Writes what the core wants sent.
+    fn flush(&mut self) -> Result<()> {
+        self.out.clear();
+        if self.conn.poll_transmit(&mut self.out) == 0 {
+            return Ok(());
+        }
+        if let Err(e) = self
+            .stream
+            .write_all(&self.out)
+            .and_then(|()| self.stream.flush())
+        {
+            self.conn.handle_disconnect(Instant::now());
+            self.dispatch();
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Hands the core's events to their places.
+    fn dispatch(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::ActionCompleted { handle, outcome } => {
+                    self.completed.insert(handle, outcome);
+                }
+                Event::Message(message) => match &mut self.callback {
+                    Some(callback) if self.waiting => callback(&message),
+                    _ => {
+                        if self.events.len() >= self.event_buffer {
+                            self.events.pop_front();
+                            self.lost += 1;
+                        }
+                        self.events.push_back(message);
+                    }
+                },
+                Event::Authenticated => self.authenticated = true,
+                Event::Closed(reason) => self.closed = Some(reason),
+                Event::Violation(violation) => {
+                    tracing::warn!(%violation, "AMI protocol violation");
+                }
+                Event::Connected(_) => {}
+                other => tracing::debug!(?other, "unhandled AMI connection event"),
+            }
+        }
+    }
+
+    /// Runs the I/O loop until `check` yields, the deadline passes
+    /// ([`Error::Timeout`]) or the connection closes ([`Error::Closed`]).
+    fn wait_for<T>(
+        &mut self,
+        deadline: Option<Instant>,
+        mut check: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Result<T> {
+        loop {
+            self.flush()?;
+            self.dispatch();
+            if let Some(value) = check(self) {
+                return Ok(value);
+            }
+            if let Some(reason) = &self.closed {
+                return Err(Error::Closed(reason.clone()));
+            }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| d <= now) {
+                return Err(Error::Timeout);
+            }
+            let wake = [deadline, self.conn.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            if wake.is_some_and(|w| w <= now) {
+                self.conn.handle_timeout(now);
+                continue;
+            }
+            let wait = wake.map(|w| (w - now).max(Duration::from_millis(1)));
+            self.stream.tcp().set_read_timeout(wait)?;
+            match self.stream.read(&mut self.read_buf) {
+                Ok(0) => self.conn.handle_disconnect(Instant::now()),
+                Ok(n) => self.conn.handle_input(Instant::now(), &self.read_buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    self.conn.handle_timeout(Instant::now());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.conn.handle_disconnect(Instant::now());
+                    self.dispatch();
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+}
+
+/// Blocking iterator over a client's events; see [`Client::events`].
+#[derive(Debug)]
+pub struct Events<'a> {
+    client: &'a mut Client,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Result<Incoming>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.client.wait_for(None, Client::take_incoming) {
+            Ok(incoming) => Some(Ok(incoming)),
+            Err(Error::Closed(_)) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
