@@ -211,10 +211,13 @@ impl Entry {
     }
 }
 
+#[allow(clippy::cast_possible_truncation)]
 fn to_u32(n: usize) -> u32 {
-    // The decoder caps messages far below 4 GiB (`Limits::max_message_len`
-    // is clamped to `u32::MAX - 1`), so offsets always fit.
-    u32::try_from(n).unwrap_or(u32::MAX - 1)
+    // The decoder caps messages below 4 GiB (`Limits::max_message_len` is
+    // clamped to `u32::MAX - 1`) and only records offsets inside the current
+    // message, so offsets always fit.
+    debug_assert!(n < u32::MAX as usize);
+    n as u32
 }
 
 /// One line of a message in wire order: a header or a raw text line.

@@ -1,0 +1,40 @@
+//! Decodes the benchmark corpus once, for profilers that count
+//! instructions (`valgrind --tool=callgrind --toggle-collect=*decode_all*`),
+//! where a criterion loop would only add noise.
+//!
+//! `cargo run --release -p ami-benches --bin decode_profile -- [MESSAGES]`
+
+use ami_proto::{Decoded, Decoder};
+
+#[inline(never)]
+fn decode_all(corpus: &[u8]) -> (usize, usize) {
+    let mut decoder = Decoder::new();
+    let (mut messages, mut errors) = (0, 0);
+    for chunk in corpus.chunks(64 * 1024) {
+        decoder.feed(chunk);
+        while let Some(item) = decoder.decode() {
+            match item {
+                Decoded::Message(m) => {
+                    messages += 1;
+                    std::hint::black_box(m);
+                }
+                Decoded::Error(_) => errors += 1,
+                Decoded::Banner(_) => {}
+            }
+        }
+    }
+    (messages, errors)
+}
+
+fn main() {
+    let messages = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
+    let corpus = ami_benches::generate(messages, 1);
+    let (decoded, errors) = decode_all(&corpus);
+    println!(
+        "{} bytes, {decoded} messages, {errors} errors",
+        corpus.len()
+    );
+}
