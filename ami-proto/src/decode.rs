@@ -1,5 +1,7 @@
 //! The decoder: frames a byte stream into the banner, messages and errors.
 
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
@@ -524,7 +526,7 @@ impl Decoder {
     fn complete(&mut self, next: usize) -> Decoded {
         let bytes = self.buf.split_to(next).freeze();
         self.consumed += next as u64;
-        let entries: Box<[Entry]> = self.entries.as_slice().into();
+        let entries: Arc<[Entry]> = self.entries.as_slice().into();
         let kind = self.kind.unwrap_or(MessageKind::Other);
         let message = Message::from_parts(bytes, entries, kind, self.legacy_command);
         self.reset_message();

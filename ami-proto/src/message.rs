@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::Utf8Error;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -232,8 +233,8 @@ pub enum Line<'a> {
 /// A complete AMI message: response, event, action or other header block.
 ///
 /// The message owns one frozen [`Bytes`] buffer holding its wire bytes and
-/// the ranges of its lines, so cloning is cheap and nothing borrows the
-/// decoder. Header lookup ignores ASCII case; keys keep the case they came
+/// a shared table of its line ranges: cloning costs two reference counts,
+/// no allocation, and nothing borrows the decoder. Header lookup ignores ASCII case; keys keep the case they came
 /// in; repeated keys keep every value in wire order.
 ///
 /// ```
@@ -255,13 +256,13 @@ pub struct Message {
     bytes: Bytes,
     kind: MessageKind,
     legacy_command: bool,
-    entries: Box<[Entry]>,
+    entries: Arc<[Entry]>,
 }
 
 impl Message {
     pub(crate) fn from_parts(
         bytes: Bytes,
-        entries: Box<[Entry]>,
+        entries: Arc<[Entry]>,
         kind: MessageKind,
         legacy_command: bool,
     ) -> Self {
