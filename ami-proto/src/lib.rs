@@ -96,6 +96,8 @@ mod outcome;
 mod pending;
 mod queue_rule;
 mod server;
+#[cfg(feature = "rustls")]
+pub mod tls;
 
 pub use auth::md5_key;
 pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
