@@ -6,11 +6,11 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use ami_proto::{
-    Action, ActionError, ActionHandle, CloseReason, Config, Connection, Endpoint, Event, EventMask,
-    Keepalive, Login, Message, Response, SendOptions, Transport,
+    Action, ActionError, ActionHandle, ClientOptions, CloseReason, Connection, Event, Message,
+    Response, SendOptions, Transport,
 };
 
-use crate::error::{Error, Result};
+use crate::{Error, Result};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -75,221 +75,51 @@ impl Write for Stream {
     }
 }
 
-/// How to connect: built from an address with [`Client::builder`].
-///
-/// ```no_run
-/// use std::time::Duration;
-/// use ami_blocking::Client;
-///
-/// let mut client = Client::builder("tcp://admin:amp111@127.0.0.1:5038")?
-///     .md5(true)
-///     .events(ami_proto::EventMask::Mask("call,user".into()))
-///     .action_timeout(Duration::from_secs(10))
-///     .event_buffer(50_000)
-///     .connect()?;
-/// # Ok::<(), ami_blocking::Error>(())
-/// ```
-#[must_use]
-pub struct ClientBuilder {
-    endpoint: Endpoint,
-    config: Config,
-    connect_timeout: Duration,
-    event_buffer: usize,
-    tcp_keepalive: Option<Duration>,
-    transcript: Option<Box<dyn Write + Send>>,
-    #[cfg(feature = "tls")]
-    tls: crate::tls::TlsOptions,
-}
-
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("config", &self.config)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("event_buffer", &self.event_buffer)
-            .field("tcp_keepalive", &self.tcp_keepalive)
-            .finish_non_exhaustive()
+/// Connects `options` and logs in: the body of [`Client::connect_with`].
+fn connect(mut options: ClientOptions) -> Result<Client> {
+    let endpoint = options.endpoint().clone();
+    let addr = endpoint.authority();
+    let tcp = connect_tcp(&addr, options.connect_timeout)?;
+    tcp.set_nodelay(true)?;
+    if let Some(idle) = options.tcp_keepalive {
+        let keepalive = socket2::TcpKeepalive::new().with_time(idle);
+        socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive)?;
     }
-}
-
-impl ClientBuilder {
-    fn new(endpoint: Endpoint) -> Self {
-        let config = Config {
-            login: endpoint.login.clone(),
-            events: endpoint.events.clone().unwrap_or_default(),
-            ..Config::default()
-        };
-        Self {
-            endpoint,
-            config,
-            connect_timeout: Duration::from_secs(10),
-            event_buffer: 10_000,
-            tcp_keepalive: None,
-            transcript: None,
-            #[cfg(feature = "tls")]
-            tls: crate::tls::TlsOptions::default(),
+    let stream = match endpoint.transport {
+        Transport::Tcp => Stream::Tcp(tcp),
+        #[cfg(feature = "tls")]
+        Transport::Tls => Stream::Tls(Box::new(crate::tls::wrap(&options, &endpoint.host, tcp)?)),
+        #[cfg(not(feature = "tls"))]
+        Transport::Tls => {
+            return Err(Error::Tls("built without the `tls` feature".into()));
         }
-    }
-
-    /// Credentials (instead of, or over, those of the address).
-    pub fn login(
-        mut self,
-        username: impl Into<String>,
-        secret: impl Into<ami_proto::Secret>,
-    ) -> Self {
-        let auth = self
-            .config
-            .login
-            .as_ref()
-            .map(|l| l.auth)
-            .unwrap_or_default();
-        let mut login = Login::new(username, secret);
-        login.auth = auth;
-        self.config.login = Some(login);
-        self
-    }
-
-    /// MD5 challenge login instead of a plaintext secret.
-    pub fn md5(mut self, md5: bool) -> Self {
-        if let Some(login) = &mut self.config.login {
-            login.auth = if md5 {
-                ami_proto::AuthMethod::Md5
-            } else {
-                ami_proto::AuthMethod::Plaintext
-            };
-        }
-        self
-    }
-
-    /// Which events to receive (`Events:` at login). Default on.
-    pub fn events(mut self, events: EventMask) -> Self {
-        self.config.events = events;
-        self
-    }
-
-    /// Default action timeout. Default 30 s.
-    pub fn action_timeout(mut self, timeout: Duration) -> Self {
-        self.config.action_timeout = timeout;
-        self
-    }
-
-    /// TCP connect timeout per address; also the login timeout. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self.config.login_timeout = timeout;
-        self
-    }
-
-    /// Keepalive pings (while the client is being used: a blocking client
-    /// only runs inside its calls).
-    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
-        self.config.keepalive = Some(Keepalive { interval, timeout });
-        self
-    }
-
-    /// How many unread events to keep; beyond it the oldest are dropped and
-    /// counted ([`Incoming::Lost`]). Default 10 000.
-    pub fn event_buffer(mut self, events: usize) -> Self {
-        self.event_buffer = events.max(1);
-        self
-    }
-
-    /// TCP keepalive (`SO_KEEPALIVE`) with this idle time.
-    pub fn tcp_keepalive(mut self, idle: Duration) -> Self {
-        self.tcp_keepalive = Some(idle);
-        self
-    }
-
-    /// Writes a transcript of the traffic (`>>` sent, `<<` received, seed
-    /// 000's format) with `Secret` and `Key` values redacted.
-    pub fn transcript(mut self, out: impl Write + Send + 'static) -> Self {
-        self.transcript = Some(Box::new(out));
-        self
-    }
-
-    /// Trusts the CA certificates in this PEM file for `tls://` (Asterisk's
-    /// certificates are often self-signed), in addition to none: with a CA
-    /// file, only its certificates are trusted. Without one, the Mozilla
-    /// roots are. Verification is never switched off.
-    #[cfg(feature = "tls")]
-    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.tls.ca_file = Some(path.into());
-        self
-    }
-
-    /// Trusts these PEM-encoded CA certificates (like [`ca_file`](Self::ca_file)).
-    #[cfg(feature = "tls")]
-    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.tls.ca_pem = Some(pem.into());
-        self
-    }
-
-    /// Any other core setting (limits, list size, ActionID prefix …).
-    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
-        f(&mut self.config);
-        self
-    }
-
-    /// Connects, logs in, and returns the ready client.
-    pub fn connect(self) -> Result<Client> {
-        let addr = self.endpoint.authority();
-        let tcp = connect_tcp(&addr, self.connect_timeout)?;
-        tcp.set_nodelay(true)?;
-        if let Some(idle) = self.tcp_keepalive {
-            let keepalive = socket2::TcpKeepalive::new().with_time(idle);
-            socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive)?;
-        }
-        let stream = match self.endpoint.transport {
-            Transport::Tcp => Stream::Tcp(tcp),
-            #[cfg(feature = "tls")]
-            Transport::Tls => Stream::Tls(Box::new(crate::tls::wrap(
-                &self.tls,
-                &self.endpoint.host,
-                tcp,
-            )?)),
-            #[cfg(not(feature = "tls"))]
-            Transport::Tls => {
-                return Err(Error::Tls("built without the `tls` feature".into()));
-            }
-        };
-        let mut conn = Connection::new(self.config, Instant::now());
-        if let Some(mut out) = self.transcript {
-            conn.set_transcript(Some(Box::new(move |dir, line| {
-                // A failing transcript must not fail the session.
-                let _ = out
-                    .write_all(dir.prefix().as_bytes())
-                    .and_then(|()| out.write_all(line))
-                    .and_then(|()| out.write_all(b"\n"))
-                    .and_then(|()| out.flush());
-            })));
-        }
-        let mut client = Client {
-            stream,
-            conn,
-            read_buf: vec![0; READ_CHUNK],
-            out: Vec::new(),
-            events: VecDeque::new(),
-            event_buffer: self.event_buffer,
-            lost: 0,
-            completed: HashMap::new(),
-            by_id: HashMap::new(),
-            callback: None,
-            waiting: false,
-            closed: None,
-            authenticated: false,
-        };
-        client
-            .wait_for(None, |c| c.authenticated.then_some(()))
-            .map_err(|e| match e {
-                Error::Closed(CloseReason::AuthenticationFailed(message)) => {
-                    Error::Authentication(message)
-                }
-                Error::Closed(CloseReason::LoginTimeout) => Error::Timeout,
-                other => other,
-            })?;
-        Ok(client)
-    }
+    };
+    let hook = options.take_transcript_hook();
+    let event_buffer = options.event_buffer;
+    let mut conn = Connection::new(options.config, Instant::now());
+    conn.set_transcript(hook);
+    let mut client = Client {
+        stream,
+        conn,
+        read_buf: vec![0; READ_CHUNK],
+        out: Vec::new(),
+        events: VecDeque::new(),
+        event_buffer,
+        lost: 0,
+        completed: HashMap::new(),
+        by_id: HashMap::new(),
+        callback: None,
+        waiting: false,
+        closed: None,
+        authenticated: false,
+    };
+    client
+        .wait_for(None, |c| c.authenticated.then_some(()))
+        .map_err(|e| match e {
+            Error::Closed(reason) => Error::from_login_close(reason),
+            other => other,
+        })?;
+    Ok(client)
 }
 
 fn connect_tcp(addr: &str, timeout: Duration) -> Result<TcpStream> {
@@ -356,15 +186,29 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Starts building a client for `address` (`tcp://user:secret@host:port`,
-    /// `tls://…`, `user:secret@host`, `host:port`).
-    pub fn builder(address: &str) -> Result<ClientBuilder> {
-        Ok(ClientBuilder::new(address.parse()?))
+    /// Connects to `address` (`tcp://user:secret@host:port`, `tls://…`,
+    /// `user:secret@host`, `host:port`) with the default options and logs
+    /// in.
+    pub fn connect(address: &str) -> Result<Self> {
+        Self::connect_with(ClientOptions::new(address)?)
     }
 
-    /// Connects to `address` with the defaults and logs in.
-    pub fn connect(address: &str) -> Result<Self> {
-        Self::builder(address)?.connect()
+    /// Connects with `options` and logs in.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use ami_blocking::{Client, ClientOptions};
+    ///
+    /// let client = Client::connect_with(
+    ///     ClientOptions::new("tls://admin:amp111@pbx.example:5039")?
+    ///         .md5(true)
+    ///         .ca_file("/etc/asterisk/keys/ca.crt")
+    ///         .action_timeout(Duration::from_secs(10)),
+    /// )?;
+    /// # Ok::<(), ami_blocking::Error>(())
+    /// ```
+    pub fn connect_with(options: ClientOptions) -> Result<Self> {
+        connect(options)
     }
 
     /// Sends an action and waits for its outcome (the default action

@@ -6,7 +6,7 @@
 //! socket and it, so it behaves like the Tokio and smol clients.
 //!
 //! * Connect from an address (`tcp://user:secret@host:5038`, `tls://…:5039`,
-//!   `user:secret@host`, `host:port`) or a [`ClientBuilder`]: connect
+//!   `user:secret@host`, `host:port`) or [`ClientOptions`]: connect
 //!   timeout, plaintext or MD5 login, events on, off or a mask, TCP
 //!   keepalive, keepalive pings, a transcript with secrets redacted.
 //! * [`Client::action`] waits for the outcome; [`Client::send_action`] +
@@ -43,9 +43,15 @@
 #![warn(missing_docs)]
 
 mod client;
-mod error;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use client::{Client, ClientBuilder, EventCallback, Events, Incoming};
-pub use error::{Error, Result};
+pub use ami_proto::{ClientOptions, Reconnect};
+pub use client::{Client, EventCallback, Events, Incoming};
+
+/// The client's errors (shared by every adapter): I/O, timeouts,
+/// authentication, Asterisk's rejection and protocol errors kept apart.
+pub type Error = ami_proto::ClientError;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -85,6 +85,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod auth;
+mod client_options;
 mod config;
 mod connection;
 mod decode;
@@ -100,6 +101,7 @@ mod server;
 pub mod tls;
 
 pub use auth::md5_key;
+pub use client_options::{ClientError, ClientOptions, Reconnect};
 pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 

@@ -1,0 +1,389 @@
+//! What every adapter's client is built from, and what it fails with: one
+//! definition for the blocking, Tokio and smol clients, so that they read
+//! alike.
+
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
+use crate::connection::TranscriptHook;
+use crate::endpoint::{Endpoint, EndpointError};
+use crate::error::EncodeError;
+use crate::outcome::{ActionError, CloseReason, Response};
+
+/// Reconnection with exponential backoff, jitter and a cap.
+///
+/// ```
+/// use std::time::Duration;
+/// use ami_proto::Reconnect;
+/// let r = Reconnect { jitter: false, ..Reconnect::default() };
+/// assert_eq!(r.delay(0, 0.0), Some(Duration::from_millis(500)));
+/// assert_eq!(r.delay(3, 0.0), Some(Duration::from_secs(4)));
+/// assert_eq!(r.delay(20, 0.0), Some(Duration::from_secs(30)));
+/// let jittered = Reconnect::default().delay(3, 0.25).unwrap();
+/// assert_eq!(jittered, Duration::from_millis(2500));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    /// The first delay. Default 500 ms.
+    pub initial: Duration,
+    /// The longest delay. Default 30 s.
+    pub max: Duration,
+    /// Spread each delay over its upper half at random, so that many
+    /// clients do not reconnect in step. Default on.
+    pub jitter: bool,
+    /// Give up after this many failed attempts in a row. Default: never.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+            jitter: true,
+            max_attempts: None,
+        }
+    }
+}
+
+impl Reconnect {
+    /// The delay before attempt `attempt` (0 for the first), given a random
+    /// number in `0.0..1.0` (the adapter draws it; the core has no random
+    /// source). `None` once `max_attempts` is reached.
+    #[must_use]
+    pub fn delay(&self, attempt: u32, random: f64) -> Option<Duration> {
+        if self.max_attempts.is_some_and(|max| attempt >= max) {
+            return None;
+        }
+        let factor = 2u32.saturating_pow(attempt.min(31));
+        let base = self.initial.saturating_mul(factor).min(self.max);
+        if !self.jitter {
+            return Some(base);
+        }
+        let half = base / 2;
+        Some(half + half.mul_f64(random.clamp(0.0, 1.0)))
+    }
+}
+
+/// Where a transcript goes: any writer, one line per AMI line, `>>` for
+/// sent and `<<` for received, secrets redacted.
+type TranscriptSink = Box<dyn Write + Send>;
+
+/// How to connect a client, for every adapter: address, login, events,
+/// timeouts, buffers, TLS trust, reconnection, transcript.
+///
+/// ```
+/// use std::time::Duration;
+/// use ami_proto::{ClientOptions, EventMask};
+///
+/// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?
+///     .md5(true)
+///     .events(EventMask::Mask("call,user".into()))
+///     .action_timeout(Duration::from_secs(10))
+///     .event_buffer(50_000);
+/// assert_eq!(options.endpoint().port, 5038);
+/// # Ok::<(), ami_proto::EndpointError>(())
+/// ```
+pub struct ClientOptions {
+    endpoint: Endpoint,
+    /// The core's settings (login, events, timeouts, limits, keepalive).
+    pub config: Config,
+    /// TCP connect timeout per address. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Unread events kept per subscriber; beyond it the oldest are dropped
+    /// and counted. Default 10 000.
+    pub event_buffer: usize,
+    /// `SO_KEEPALIVE` with this idle time. Default off.
+    pub tcp_keepalive: Option<Duration>,
+    /// Reconnection, for the async clients. Default off.
+    pub reconnect: Option<Reconnect>,
+    ca_file: Option<PathBuf>,
+    ca_pem: Option<Vec<u8>>,
+    transcript: Option<TranscriptSink>,
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("endpoint", &self.endpoint)
+            .field("config", &self.config)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("event_buffer", &self.event_buffer)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("reconnect", &self.reconnect)
+            .field("ca_file", &self.ca_file)
+            .field("transcript", &self.transcript.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientOptions {
+    /// Options for `address` (`tcp://user:secret@host:port`, `tls://…`,
+    /// `user:secret@host`, `host:port`; see [`Endpoint`]).
+    pub fn new(address: &str) -> Result<Self, EndpointError> {
+        Ok(Self::from_endpoint(address.parse()?))
+    }
+
+    /// Options for a parsed address.
+    #[must_use]
+    pub fn from_endpoint(endpoint: Endpoint) -> Self {
+        let config = Config {
+            login: endpoint.login.clone(),
+            events: endpoint.events.clone().unwrap_or_default(),
+            ..Config::default()
+        };
+        Self {
+            endpoint,
+            config,
+            connect_timeout: Duration::from_secs(10),
+            event_buffer: 10_000,
+            tcp_keepalive: None,
+            reconnect: None,
+            ca_file: None,
+            ca_pem: None,
+            transcript: None,
+        }
+    }
+
+    /// The address.
+    #[must_use]
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Credentials, instead of (or over) those of the address.
+    #[must_use]
+    pub fn login(mut self, username: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        let auth = self
+            .config
+            .login
+            .as_ref()
+            .map(|l| l.auth)
+            .unwrap_or_default();
+        let mut login = Login::new(username, secret);
+        login.auth = auth;
+        self.config.login = Some(login);
+        self
+    }
+
+    /// MD5 challenge login instead of a plaintext secret.
+    #[must_use]
+    pub fn md5(mut self, md5: bool) -> Self {
+        if let Some(login) = &mut self.config.login {
+            login.auth = if md5 {
+                AuthMethod::Md5
+            } else {
+                AuthMethod::Plaintext
+            };
+        }
+        self
+    }
+
+    /// Which events to receive (`Events:` at login). Default on.
+    #[must_use]
+    pub fn events(mut self, events: EventMask) -> Self {
+        self.config.events = events;
+        self
+    }
+
+    /// Default action timeout. Default 30 s.
+    #[must_use]
+    pub fn action_timeout(mut self, timeout: Duration) -> Self {
+        self.config.action_timeout = timeout;
+        self
+    }
+
+    /// TCP connect timeout, also used as the login timeout. Default 10 s.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self.config.login_timeout = timeout;
+        self
+    }
+
+    /// Keepalive pings every `interval`; no answer within `timeout` declares
+    /// the connection dead.
+    #[must_use]
+    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.config.keepalive = Some(Keepalive { interval, timeout });
+        self
+    }
+
+    /// Unread events kept (per subscriber for the async clients). Default
+    /// 10 000.
+    #[must_use]
+    pub fn event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events.max(1);
+        self
+    }
+
+    /// TCP keepalive (`SO_KEEPALIVE`) with this idle time.
+    #[must_use]
+    pub fn tcp_keepalive(mut self, idle: Duration) -> Self {
+        self.tcp_keepalive = Some(idle);
+        self
+    }
+
+    /// Reconnect after the connection drops (async clients).
+    #[must_use]
+    pub fn reconnect(mut self, reconnect: Reconnect) -> Self {
+        self.reconnect = Some(reconnect);
+        self
+    }
+
+    /// For `tls://`: trust only the CA certificates of this PEM file
+    /// (Asterisk's certificates are often self-signed). Without it, the
+    /// Mozilla roots. Verification is never switched off.
+    #[must_use]
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// For `tls://`: trust only these PEM CA certificates.
+    #[must_use]
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// A transcript of the traffic to `out` (seed 000's format: `>>` sent,
+    /// `<<` received), with `Secret` and `Key` values redacted.
+    #[must_use]
+    pub fn transcript(mut self, out: impl Write + Send + 'static) -> Self {
+        self.transcript = Some(Box::new(out));
+        self
+    }
+
+    /// Any other core setting (limits, list size, ActionID prefix …).
+    #[must_use]
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// The CA PEM to trust, read from the file and/or given as text, or
+    /// `None` for the default roots.
+    pub fn ca_pem_bytes(&self) -> std::io::Result<Option<Vec<u8>>> {
+        if self.ca_file.is_none() && self.ca_pem.is_none() {
+            return Ok(None);
+        }
+        let mut pem = self.ca_pem.clone().unwrap_or_default();
+        if let Some(path) = &self.ca_file {
+            pem.push(b'\n');
+            pem.extend_from_slice(&std::fs::read(path)?);
+        }
+        Ok(Some(pem))
+    }
+
+    /// Takes the transcript writer out as a hook for
+    /// [`Connection::set_transcript`](crate::Connection::set_transcript).
+    /// A failing writer never fails the session.
+    pub fn take_transcript_hook(&mut self) -> Option<TranscriptHook> {
+        let mut out = self.transcript.take()?;
+        Some(Box::new(move |dir, line| {
+            let _ = out
+                .write_all(dir.prefix().as_bytes())
+                .and_then(|()| out.write_all(line))
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush());
+        }))
+    }
+}
+
+/// Everything a client call can fail with, in every adapter: I/O,
+/// timeouts, authentication, Asterisk's rejection and protocol errors kept
+/// apart.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The address could not be parsed.
+    #[error(transparent)]
+    Address(#[from] EndpointError),
+    /// No address of the host accepted a connection in time.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The `host:port` tried.
+        addr: String,
+        /// The last error.
+        source: std::io::Error,
+    },
+    /// Reading or writing the socket failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// TLS could not be set up (bad CA, unknown server name, handshake).
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// Asterisk refused the login, with its message.
+    #[error("authentication failed: {0}")]
+    Authentication(String),
+    /// No answer in time: the action's timeout, or the wait's.
+    #[error("timed out")]
+    Timeout,
+    /// Asterisk answered `Response: Error`; the response holds its
+    /// `Message` and any output lines.
+    #[error("{}", rejected_text(.0))]
+    Rejected(Box<Response>),
+    /// The action was refused before sending: it would inject lines or
+    /// break Asterisk's limits.
+    #[error("invalid action: {0}")]
+    Invalid(EncodeError),
+    /// The connection is closed, for the reason given. Actions in flight
+    /// when it dropped are never resent.
+    #[error("connection closed: {0}")]
+    Closed(CloseReason),
+    /// The client is closing (`close`/`disconnect` or `end` was called):
+    /// no new action is accepted.
+    #[error("connection is closing")]
+    Closing,
+    /// The server broke the protocol for this action: an answer that broke
+    /// a decoder limit, a list over its limit, a duplicate ActionID.
+    #[error("protocol error: {0}")]
+    Protocol(ActionError),
+    /// An ActionID this client did not send, or whose answer was taken.
+    #[error("unknown ActionID {0:?}")]
+    UnknownActionId(String),
+}
+
+fn rejected_text(response: &Response) -> String {
+    let text = response
+        .text()
+        .map(|t| t.to_str_lossy().into_owned())
+        .or_else(|| {
+            response
+                .output()
+                .next()
+                .map(|l| l.to_str_lossy().into_owned())
+        })
+        .unwrap_or_else(|| response.status().to_str_lossy().into_owned());
+    format!("rejected by Asterisk: {text}")
+}
+
+impl From<ActionError> for ClientError {
+    fn from(error: ActionError) -> Self {
+        match error {
+            ActionError::Rejected(response) => Self::Rejected(response),
+            ActionError::Timeout => Self::Timeout,
+            ActionError::ConnectionClosed(reason) => Self::Closed(reason),
+            ActionError::Closing => Self::Closing,
+            ActionError::Invalid(e) => Self::Invalid(e),
+            other => Self::Protocol(other),
+        }
+    }
+}
+
+impl ClientError {
+    /// The error a failed login gives: authentication refused, login timed
+    /// out, or the connection's own close reason.
+    #[must_use]
+    pub fn from_login_close(reason: CloseReason) -> Self {
+        match reason {
+            CloseReason::AuthenticationFailed(message) => Self::Authentication(message),
+            CloseReason::LoginTimeout => Self::Timeout,
+            other => Self::Closed(other),
+        }
+    }
+}
