@@ -70,7 +70,8 @@ impl Reconnect {
 
 /// Where a transcript goes: any writer, one line per AMI line, `>>` for
 /// sent and `<<` for received, secrets redacted.
-type TranscriptSink = Box<dyn Write + Send>;
+/// (Behind a mutex only so that the options are `Sync`.)
+type TranscriptSink = std::sync::Mutex<Box<dyn Write + Send>>;
 
 /// How to connect a client, for every adapter: address, login, events,
 /// timeouts, buffers, TLS trust, reconnection, transcript.
@@ -254,7 +255,7 @@ impl ClientOptions {
     /// `<<` received), with `Secret` and `Key` values redacted.
     #[must_use]
     pub fn transcript(mut self, out: impl Write + Send + 'static) -> Self {
-        self.transcript = Some(Box::new(out));
+        self.transcript = Some(std::sync::Mutex::new(Box::new(out)));
         self
     }
 
@@ -283,7 +284,11 @@ impl ClientOptions {
     /// [`Connection::set_transcript`](crate::Connection::set_transcript).
     /// A failing writer never fails the session.
     pub fn take_transcript_hook(&mut self) -> Option<TranscriptHook> {
-        let mut out = self.transcript.take()?;
+        let mut out = self
+            .transcript
+            .take()?
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Some(Box::new(move |dir, line| {
             let _ = out
                 .write_all(dir.prefix().as_bytes())

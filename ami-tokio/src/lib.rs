@@ -1,5 +1,269 @@
 //! Tokio Asterisk Manager Interface client.
 //!
-//! This crate will drive the sans-IO state machine of [`ami_proto`] from a
-//! Tokio task, handing out a cheap cloneable handle. It only moves bytes and
-//! time: all protocol logic lives in `ami-proto`. Not implemented yet.
+//! A driver task owns the socket and the sans-IO [`ami_proto::Connection`];
+//! [`Client`] is a cheap `Clone` handle that talks to it over a channel.
+//! This crate only moves bytes and time: all protocol logic lives in
+//! `ami-proto`, so it behaves like the blocking and smol clients.
+//!
+//! * [`Client::connect`] from an address (`tcp://user:secret@host:5038`,
+//!   `tls://…`) or [`ClientOptions`]: MD5, event mask, timeouts, keepalive
+//!   pings, TCP keepalive, reconnection, a transcript with secrets redacted.
+//! * [`Client::send`] from any number of tasks at once, pipelined on one
+//!   connection; list actions and `Command` come back with their events and
+//!   output. Dropping a `send` future never disturbs the connection or
+//!   another action: the answer is simply discarded.
+//! * [`Client::events`]: a [`Subscription`] (a `Stream`) per subscriber,
+//!   each bounded. One that falls behind gets [`Incoming::Lost`] with the
+//!   number of events it missed — never silent loss, never unbounded
+//!   memory — and the socket keeps being drained. The first subscription
+//!   holds every event since the login, so nothing is lost for want of a
+//!   subscriber.
+//! * Reconnection (optional): exponential backoff with jitter and a cap,
+//!   then login again; subscribers see [`Incoming::Disconnected`] and
+//!   [`Incoming::Reconnected`]. Actions in flight when the connection
+//!   dropped fail with [`Error::Closed`]: they are never resent (an
+//!   Originate must not run twice).
+//! * [`Client::close`] logs off; [`Client::end`] lets pending actions
+//!   finish first.
+//! * Time comes from Tokio's clock, so tests can run with paused time.
+//!
+//! ```no_run
+//! use ami_proto::Action;
+//! use ami_tokio::{Client, Incoming};
+//!
+//! # async fn run() -> Result<(), ami_tokio::Error> {
+//! let client = Client::connect("tcp://admin:amp111@127.0.0.1:5038").await?;
+//! let mut events = client.events();
+//! for line in client.command("core show channels").await? {
+//!     println!("{line}");
+//! }
+//! while let Some(incoming) = events.recv().await {
+//!     if let Incoming::Event(event) = incoming {
+//!         println!("{:?}", event.name());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod driver;
+mod stream;
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use ami_proto::{Action, CloseReason, Message, Response, SendOptions};
+pub use ami_proto::{ClientOptions, Reconnect};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_stream::Stream;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// The client's errors (shared by every adapter): I/O, timeouts,
+/// authentication, Asterisk's rejection and protocol errors kept apart.
+pub type Error = ami_proto::ClientError;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a [`Subscription`] hands out.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Incoming {
+    /// An AMI event (or any message that belongs to no action).
+    Event(Message),
+    /// This subscriber fell behind: this many events were dropped for it.
+    Lost(u64),
+    /// The connection dropped; with reconnection on, a new one is being
+    /// made.
+    Disconnected(CloseReason),
+    /// A new connection is up and logged in.
+    Reconnected,
+}
+
+pub(crate) enum Command {
+    Send {
+        action: Action,
+        options: SendOptions,
+        reply: oneshot::Sender<Result<Response>>,
+    },
+    Close {
+        soft: bool,
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// State the driver shares with the handles.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// Subscribing goes through this sender; `None` once the driver ended.
+    pub(crate) events: Mutex<Option<broadcast::Sender<Incoming>>>,
+    /// The receiver made before the login, for the first subscriber.
+    pub(crate) first: Mutex<Option<broadcast::Receiver<Incoming>>>,
+    pub(crate) version: Mutex<Option<String>>,
+    /// Why the driver ended, once it has.
+    pub(crate) closed: Mutex<Option<CloseReason>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A cheap, cloneable handle on one AMI connection (and its reconnections).
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("version", &self.version())
+            .field("closed", &*lock(&self.shared.closed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects to `address` with the default options and logs in.
+    pub async fn connect(address: &str) -> Result<Self> {
+        Self::connect_with(ClientOptions::new(address)?).await
+    }
+
+    /// Connects with `options`, logs in, and starts the driver task.
+    pub async fn connect_with(options: ClientOptions) -> Result<Self> {
+        driver::start(options).await
+    }
+
+    /// Sends an action and waits for its outcome.
+    pub async fn send(&self, action: Action) -> Result<Response> {
+        self.send_with(action, SendOptions::default()).await
+    }
+
+    /// Sends an action with per-action options (timeout, list on an old
+    /// server, async Originate completed by its `OriginateResponse`).
+    pub async fn send_with(&self, action: Action, options: SendOptions) -> Result<Response> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Send {
+                action,
+                options,
+                reply,
+            })
+            .map_err(|_| self.closed_error())?;
+        answer.await.map_err(|_| self.closed_error())?
+    }
+
+    /// Runs a CLI command and returns its output lines, the same for
+    /// Asterisk ≤ 13 and 14+.
+    pub async fn command(&self, command: &str) -> Result<Vec<String>> {
+        let response = self
+            .send(Action::new("Command").header("Command", command))
+            .await?;
+        Ok(response
+            .output()
+            .map(|line| line.to_str_lossy().into_owned())
+            .collect())
+    }
+
+    /// Sends a `Ping`; returns the round trip.
+    pub async fn ping(&self) -> Result<Duration> {
+        let start = tokio::time::Instant::now();
+        self.send(Action::new("Ping")).await?;
+        Ok(start.elapsed())
+    }
+
+    /// A new event subscription. The first one made also holds every event
+    /// received since the login.
+    #[must_use]
+    pub fn events(&self) -> Subscription {
+        let receiver = lock(&self.shared.first).take().or_else(|| {
+            lock(&self.shared.events)
+                .as_ref()
+                .map(broadcast::Sender::subscribe)
+        });
+        Subscription {
+            inner: receiver.map(BroadcastStream::new),
+        }
+    }
+
+    /// The AMI version from the current connection's banner.
+    #[must_use]
+    pub fn version(&self) -> Option<String> {
+        lock(&self.shared.version).clone()
+    }
+
+    /// Whether the client has closed for good (no more reconnection).
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        lock(&self.shared.closed).is_some()
+    }
+
+    /// Logs off (`Logoff`, waits for `Goodbye`) and stops the driver;
+    /// actions still pending fail with [`Error::Closed`].
+    pub async fn close(&self) {
+        self.stop(false).await;
+    }
+
+    /// Soft close (seed 003's `end()`): refuses new actions, lets pending
+    /// ones finish, then logs off.
+    pub async fn end(&self) {
+        self.stop(true).await;
+    }
+
+    async fn stop(&self, soft: bool) {
+        let (reply, done) = oneshot::channel();
+        if self.commands.send(Command::Close { soft, reply }).is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    fn closed_error(&self) -> Error {
+        match lock(&self.shared.closed).clone() {
+            Some(reason) => Error::Closed(reason),
+            None => Error::Closing,
+        }
+    }
+}
+
+/// One subscriber's events: a bounded buffer of its own. Use
+/// [`recv`](Self::recv) or the `Stream` implementation.
+pub struct Subscription {
+    inner: Option<BroadcastStream<Incoming>>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// The next item, or `None` once the client has closed for good and the
+    /// buffer is drained.
+    pub async fn recv(&mut self) -> Option<Incoming> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Incoming;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Incoming>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(item)),
+            Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(n)))) => {
+                Poll::Ready(Some(Incoming::Lost(n)))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The driver task: owns the socket and the state machine, serves the
+//! handles' commands, hands outcomes to their waiters and events to the
+//! subscribers, reconnects.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ami_proto::{
+    ActionHandle, ClientOptions, CloseReason, Connection, Event, Response, TranscriptHook,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::stream::{self, Stream};
+use crate::{Client, Command, Error, Incoming, Result, Shared, lock};
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The core's notion of now, from Tokio's clock (virtual when paused).
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Sleeps until the core's next deadline, or forever without one.
+async fn sleep_until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}
+
+type SharedHook = Arc<Mutex<TranscriptHook>>;
+
+/// Connects, logs in and spawns the driver.
+pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
+    let hook = options
+        .take_transcript_hook()
+        .map(|h| Arc::new(Mutex::new(h)));
+    let (events, first) = broadcast::channel(options.event_buffer);
+    let shared = Arc::new(Shared {
+        events: Mutex::new(Some(events.clone())),
+        first: Mutex::new(Some(first)),
+        ..Shared::default()
+    });
+    let (stream, conn) = establish(&options, hook.as_ref(), &events, &shared).await?;
+    let (commands_tx, commands) = mpsc::unbounded_channel();
+    let driver = Driver {
+        options,
+        hook,
+        events,
+        shared: shared.clone(),
+        commands,
+        waiters: HashMap::new(),
+        closers: Vec::new(),
+        stopping: false,
+    };
+    tokio::spawn(driver.run(stream, conn));
+    Ok(Client {
+        commands: commands_tx,
+        shared,
+    })
+}
+
+/// Opens the socket and runs the state machine until it is logged in.
+async fn establish(
+    options: &ClientOptions,
+    hook: Option<&SharedHook>,
+    events: &broadcast::Sender<Incoming>,
+    shared: &Shared,
+) -> Result<(Stream, Connection)> {
+    let mut stream = stream::open(options).await?;
+    let mut conn = Connection::new(options.config.clone(), now());
+    if let Some(hook) = hook {
+        let hook = hook.clone();
+        conn.set_transcript(Some(Box::new(move |dir, line| (lock(&hook))(dir, line))));
+    }
+    let mut buf = Vec::with_capacity(READ_CHUNK);
+    let mut out = Vec::new();
+    loop {
+        out.clear();
+        if conn.poll_transmit(&mut out) > 0 {
+            stream.write_all(&out).await?;
+        }
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::Authenticated => {
+                    *lock(&shared.version) = conn.version().map(|v| v.to_str_lossy().into_owned());
+                    return Ok((stream, conn));
+                }
+                Event::Closed(reason) => return Err(Error::from_login_close(reason)),
+                Event::Message(message) => {
+                    let _ = events.send(Incoming::Event(message));
+                }
+                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
+                _ => {}
+            }
+        }
+        tokio::select! {
+            read = stream.read_buf(&mut buf) => match read {
+                Ok(0) | Err(_) => conn.handle_disconnect(now()),
+                Ok(_) => {
+                    conn.handle_input(now(), &buf);
+                    buf.clear();
+                }
+            },
+            () = sleep_until(conn.poll_timeout()) => conn.handle_timeout(now()),
+        }
+    }
+}
+
+struct Driver {
+    options: ClientOptions,
+    hook: Option<SharedHook>,
+    events: broadcast::Sender<Incoming>,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    waiters: HashMap<ActionHandle, oneshot::Sender<Result<Response>>>,
+    closers: Vec<oneshot::Sender<()>>,
+    /// The user asked to close (or dropped every handle): no reconnection.
+    stopping: bool,
+}
+
+impl Driver {
+    async fn run(mut self, mut stream: Stream, mut conn: Connection) {
+        loop {
+            let reason = self.serve(stream, &mut conn).await;
+            let reconnect = match self.options.reconnect {
+                Some(policy)
+                    if !self.stopping
+                        && !matches!(reason, CloseReason::AuthenticationFailed(_)) =>
+                {
+                    policy
+                }
+                _ => return self.finish(reason),
+            };
+            let _ = self.events.send(Incoming::Disconnected(reason.clone()));
+            let mut attempt = 0;
+            loop {
+                let Some(delay) = reconnect.delay(attempt, fastrand::f64()) else {
+                    return self.finish(reason);
+                };
+                if !self.back_off(delay, &reason).await {
+                    return self.finish(reason);
+                }
+                let established = establish(
+                    &self.options,
+                    self.hook.as_ref(),
+                    &self.events,
+                    &self.shared,
+                )
+                .await;
+                match established {
+                    Ok((s, c)) => {
+                        stream = s;
+                        conn = c;
+                        let _ = self.events.send(Incoming::Reconnected);
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, attempt, "AMI reconnection failed");
+                        attempt += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one connection until the state machine closes; returns why.
+    async fn serve(&mut self, stream: Stream, conn: &mut Connection) -> CloseReason {
+        let (mut reader, mut writer) = tokio::io::split(stream);
+        let mut buf = Vec::with_capacity(READ_CHUNK);
+        let mut out = Vec::new();
+        let mut written = 0;
+        let mut commands_open = true;
+        loop {
+            if written == out.len() {
+                out.clear();
+                written = 0;
+            }
+            let _ = conn.poll_transmit(&mut out);
+            self.dispatch(conn);
+            if let Some(reason) = conn.close_reason() {
+                let reason = reason.clone();
+                let flush = async {
+                    writer.write_all(&out[written..]).await?;
+                    writer.shutdown().await
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(1), flush).await;
+                return reason;
+            }
+            tokio::select! {
+                read = reader.read_buf(&mut buf) => match read {
+                    Ok(0) | Err(_) => conn.handle_disconnect(now()),
+                    Ok(_) => {
+                        conn.handle_input(now(), &buf);
+                        buf.clear();
+                    }
+                },
+                wrote = writer.write(&out[written..]), if written < out.len() => match wrote {
+                    Ok(n) => written += n,
+                    Err(_) => conn.handle_disconnect(now()),
+                },
+                command = self.commands.recv(), if commands_open => match command {
+                    Some(Command::Send { action, options, reply }) => {
+                        let handle = conn.send_action_with(action, options, now());
+                        self.waiters.insert(handle, reply);
+                    }
+                    Some(Command::Close { soft, reply }) => {
+                        self.stopping = true;
+                        self.closers.push(reply);
+                        if soft {
+                            conn.end(now());
+                        } else {
+                            conn.close(now());
+                        }
+                    }
+                    None => {
+                        // Every handle is gone: log off.
+                        commands_open = false;
+                        self.stopping = true;
+                        conn.close(now());
+                    }
+                },
+                () = sleep_until(conn.poll_timeout()) => conn.handle_timeout(now()),
+            }
+        }
+    }
+
+    fn dispatch(&mut self, conn: &mut Connection) {
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::ActionCompleted { handle, outcome } => {
+                    if let Some(waiter) = self.waiters.remove(&handle) {
+                        // A dropped `send` future just discards its answer.
+                        let _ = waiter.send(outcome.map_err(Error::from));
+                    }
+                }
+                Event::Message(message) => {
+                    let _ = self.events.send(Incoming::Event(message));
+                }
+                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
+                _ => {}
+            }
+        }
+    }
+
+    /// Waits `delay` before reconnecting, failing new actions at once.
+    /// Returns `false` if the user closed meanwhile.
+    async fn back_off(&mut self, delay: Duration, reason: &CloseReason) -> bool {
+        let sleep = tokio::time::sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => return true,
+                command = self.commands.recv() => match command {
+                    Some(Command::Send { reply, .. }) => {
+                        let _ = reply.send(Err(Error::Closed(reason.clone())));
+                    }
+                    Some(Command::Close { reply, .. }) => {
+                        self.closers.push(reply);
+                        self.stopping = true;
+                        return false;
+                    }
+                    None => return false,
+                },
+            }
+        }
+    }
+
+    /// Ends for good: subscribers hear why, then their streams end; pending
+    /// and later commands fail.
+    fn finish(mut self, reason: CloseReason) {
+        *lock(&self.shared.closed) = Some(reason.clone());
+        let _ = self.events.send(Incoming::Disconnected(reason.clone()));
+        *lock(&self.shared.events) = None;
+        self.commands.close();
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::Send { reply, .. } => {
+                    let _ = reply.send(Err(Error::Closed(reason.clone())));
+                }
+                Command::Close { reply, .. } => self.closers.push(reply),
+            }
+        }
+        for waiter in self.waiters.drain().map(|(_, w)| w) {
+            let _ = waiter.send(Err(Error::Closed(reason.clone())));
+        }
+        for closer in self.closers.drain(..) {
+            let _ = closer.send(());
+        }
+    }
+}

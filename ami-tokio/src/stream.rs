@@ -1,0 +1,115 @@
+//! Opening the socket: TCP with a timeout and options, TLS on top.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use ami_proto::{ClientOptions, Transport};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::{Error, Result};
+
+/// A connected socket, plain or TLS.
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// Connects to the options' address: every resolved address in turn, each
+/// within the connect timeout; then TLS if asked.
+pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
+    let endpoint = options.endpoint();
+    let addr = endpoint.authority();
+    let connect_error = |source| Error::Connect {
+        addr: addr.clone(),
+        source,
+    };
+    let addrs = tokio::net::lookup_host(&addr)
+        .await
+        .map_err(connect_error)?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    let mut tcp = None;
+    for sockaddr in addrs {
+        match tokio::time::timeout(options.connect_timeout, TcpStream::connect(sockaddr)).await {
+            Ok(Ok(stream)) => {
+                tcp = Some(stream);
+                break;
+            }
+            Ok(Err(e)) => last = e,
+            Err(_) => last = io::Error::new(io::ErrorKind::TimedOut, "connect timed out"),
+        }
+    }
+    let tcp = tcp.ok_or_else(|| connect_error(last))?;
+    tcp.set_nodelay(true)?;
+    if let Some(idle) = options.tcp_keepalive {
+        let keepalive = socket2::TcpKeepalive::new().with_time(idle);
+        socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive)?;
+    }
+    match endpoint.transport {
+        Transport::Tcp => Ok(Stream::Tcp(tcp)),
+        #[cfg(feature = "tls")]
+        Transport::Tls => {
+            use ami_proto::tls::{Trust, client_config, server_name};
+            let trust = match options.ca_pem_bytes() {
+                Ok(Some(pem)) => Trust::Pem(pem),
+                Ok(None) => Trust::WebPkiRoots,
+                Err(e) => return Err(Error::Tls(format!("CA file: {e}"))),
+            };
+            let config = client_config(&trust).map_err(|e| Error::Tls(e.0))?;
+            let name = server_name(&endpoint.host).map_err(|e| Error::Tls(e.0))?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| Error::Tls(e.to_string()))?;
+            Ok(Stream::Tls(Box::new(tls)))
+        }
+        #[cfg(not(feature = "tls"))]
+        Transport::Tls => Err(Error::Tls("built without the `tls` feature".into())),
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(feature = "tls")]
+            Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
