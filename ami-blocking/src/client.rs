@@ -6,26 +6,14 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use ami_proto::{
-    Action, ActionError, ActionHandle, ClientOptions, CloseReason, Connection, Event, Message,
-    Response, SendOptions, Transport,
+    Action, ActionError, ActionHandle, ClientOptions, CloseReason, Connection, Event, Incoming,
+    Message, Response, SendOptions, Transport,
 };
 
 use crate::{Error, Result};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
-
-/// What [`Client::next_event`] hands out.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Incoming {
-    /// An AMI event (or any message that belongs to no action).
-    Event(Message),
-    /// The event buffer overflowed while nobody was reading: this many of
-    /// the oldest events were dropped. Reported before the events that
-    /// follow them.
-    Lost(u64),
-}
 
 /// A callback for events that arrive while the client waits for a
 /// response (seed 000's `Event_Callback`).

@@ -46,8 +46,8 @@ mod client;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use ami_proto::{ClientOptions, Reconnect};
-pub use client::{Client, EventCallback, Events, Incoming};
+pub use ami_proto::{ClientOptions, Incoming};
+pub use client::{Client, EventCallback, Events};
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.

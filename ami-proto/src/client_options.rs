@@ -299,6 +299,23 @@ impl ClientOptions {
     }
 }
 
+/// What an adapter's event stream hands out.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Incoming {
+    /// An AMI event (or any message that belongs to no action).
+    Event(crate::message::Message),
+    /// The subscriber fell behind (or the buffer overflowed while nobody
+    /// read): this many of the oldest events were dropped for it. Reported
+    /// before the events that follow them.
+    Lost(u64),
+    /// The connection dropped; with reconnection on, a new one is being
+    /// made (async clients).
+    Disconnected(CloseReason),
+    /// A new connection is up and logged in (async clients).
+    Reconnected,
+}
+
 /// Everything a client call can fail with, in every adapter: I/O,
 /// timeouts, authentication, Asterisk's rejection and protocol errors kept
 /// apart.

@@ -101,7 +101,7 @@ mod server;
 pub mod tls;
 
 pub use auth::md5_key;
-pub use client_options::{ClientError, ClientOptions, Reconnect};
+pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect};
 pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 

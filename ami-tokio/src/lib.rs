@@ -55,8 +55,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ami_proto::{Action, CloseReason, Message, Response, SendOptions};
-pub use ami_proto::{ClientOptions, Reconnect};
+use ami_proto::{Action, CloseReason, Response, SendOptions};
+pub use ami_proto::{ClientOptions, Incoming, Reconnect};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::BroadcastStream;
@@ -68,21 +68,6 @@ pub type Error = ami_proto::ClientError;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// What a [`Subscription`] hands out.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Incoming {
-    /// An AMI event (or any message that belongs to no action).
-    Event(Message),
-    /// This subscriber fell behind: this many events were dropped for it.
-    Lost(u64),
-    /// The connection dropped; with reconnection on, a new one is being
-    /// made.
-    Disconnected(CloseReason),
-    /// A new connection is up and logged in.
-    Reconnected,
-}
 
 pub(crate) enum Command {
     Send {
