@@ -1,6 +1,234 @@
 //! smol / async-io Asterisk Manager Interface client.
 //!
-//! This crate will drive the sans-IO state machine of [`ami_proto`] over
-//! `async-io` sockets and timers, without requiring a particular executor. It
-//! only moves bytes and time: all protocol logic lives in `ami-proto`. Not
-//! implemented yet.
+//! The same client as `ami-tokio`, over `async-io` sockets and timers,
+//! `async-channel` and `async-broadcast`. It needs no particular executor:
+//! the connection is driven on a thread of its own by `async_io::block_on`,
+//! and the handle's futures run under `smol::block_on`,
+//! `futures::executor::block_on` or any other executor, as long as
+//! async-io drives the reactor (it does so by itself). This crate only
+//! moves bytes and time: all protocol logic lives in `ami-proto`.
+//!
+//! * [`Client::connect`] from an address or [`ClientOptions`]: MD5, event
+//!   mask, timeouts, keepalive pings, TCP keepalive, reconnection with
+//!   backoff, a transcript with secrets redacted, TLS (futures-rustls).
+//! * [`Client::send`] from any number of tasks, pipelined; dropping a
+//!   `send` future never disturbs the connection or another action.
+//! * [`Client::events`]: bounded [`Subscription`]s; one that falls behind
+//!   gets [`Incoming::Lost`] with the count, the socket keeps being
+//!   drained, and the first subscription holds every event since the login.
+//! * Actions in flight when the connection drops fail with
+//!   [`Error::Closed`] and are never resent.
+//!
+//! ```no_run
+//! use ami_smol::{Client, Incoming};
+//!
+//! smol::block_on(async {
+//!     let client = Client::connect("tcp://admin:amp111@127.0.0.1:5038").await?;
+//!     let mut events = client.events();
+//!     println!("{:?}", client.command("core show version").await?);
+//!     while let Some(Incoming::Event(event)) = events.recv().await {
+//!         println!("{:?}", event.name());
+//!     }
+//!     Ok::<(), ami_smol::Error>(())
+//! })?;
+//! # Ok::<(), ami_smol::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod driver;
+mod stream;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use ami_proto::{Action, CloseReason, Response, SendOptions};
+pub use ami_proto::{ClientOptions, Incoming, Reconnect};
+use futures_lite::Stream;
+
+/// The client's errors (shared by every adapter): I/O, timeouts,
+/// authentication, Asterisk's rejection and protocol errors kept apart.
+pub type Error = ami_proto::ClientError;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) enum Command {
+    Send {
+        action: Action,
+        options: SendOptions,
+        reply: async_channel::Sender<Result<Response>>,
+    },
+    Close {
+        soft: bool,
+        reply: async_channel::Sender<()>,
+    },
+}
+
+/// State the driver shares with the handles.
+pub(crate) struct Shared {
+    /// Subscribing goes through this; `None` once the driver ended.
+    pub(crate) events: Mutex<Option<async_broadcast::InactiveReceiver<Incoming>>>,
+    /// The receiver made before the login, for the first subscriber.
+    pub(crate) first: Mutex<Option<async_broadcast::Receiver<Incoming>>>,
+    pub(crate) version: Mutex<Option<String>>,
+    pub(crate) closed: Mutex<Option<CloseReason>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A cheap, cloneable handle on one AMI connection (and its reconnections).
+#[derive(Clone)]
+pub struct Client {
+    commands: async_channel::Sender<Command>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("version", &self.version())
+            .field("closed", &*lock(&self.shared.closed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects to `address` with the default options and logs in.
+    pub async fn connect(address: &str) -> Result<Self> {
+        Self::connect_with(ClientOptions::new(address)?).await
+    }
+
+    /// Connects with `options`, logs in, and starts the driver thread.
+    pub async fn connect_with(options: ClientOptions) -> Result<Self> {
+        driver::start(options).await
+    }
+
+    /// Sends an action and waits for its outcome.
+    pub async fn send(&self, action: Action) -> Result<Response> {
+        self.send_with(action, SendOptions::default()).await
+    }
+
+    /// Sends an action with per-action options (timeout, list on an old
+    /// server, async Originate completed by its `OriginateResponse`).
+    pub async fn send_with(&self, action: Action, options: SendOptions) -> Result<Response> {
+        let (reply, answer) = async_channel::bounded(1);
+        self.commands
+            .send(Command::Send {
+                action,
+                options,
+                reply,
+            })
+            .await
+            .map_err(|_| self.closed_error())?;
+        answer.recv().await.map_err(|_| self.closed_error())?
+    }
+
+    /// Runs a CLI command and returns its output lines, the same for
+    /// Asterisk ≤ 13 and 14+.
+    pub async fn command(&self, command: &str) -> Result<Vec<String>> {
+        let response = self
+            .send(Action::new("Command").header("Command", command))
+            .await?;
+        Ok(response
+            .output()
+            .map(|line| line.to_str_lossy().into_owned())
+            .collect())
+    }
+
+    /// Sends a `Ping`; returns the round trip.
+    pub async fn ping(&self) -> Result<Duration> {
+        let start = Instant::now();
+        self.send(Action::new("Ping")).await?;
+        Ok(start.elapsed())
+    }
+
+    /// A new event subscription. The first one made also holds every event
+    /// received since the login.
+    #[must_use]
+    pub fn events(&self) -> Subscription {
+        let receiver = lock(&self.shared.first).take().or_else(|| {
+            lock(&self.shared.events)
+                .as_ref()
+                .map(async_broadcast::InactiveReceiver::activate_cloned)
+        });
+        Subscription { receiver }
+    }
+
+    /// The AMI version from the current connection's banner.
+    #[must_use]
+    pub fn version(&self) -> Option<String> {
+        lock(&self.shared.version).clone()
+    }
+
+    /// Whether the client has closed for good (no more reconnection).
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        lock(&self.shared.closed).is_some()
+    }
+
+    /// Logs off (`Logoff`, waits for `Goodbye`) and stops the driver;
+    /// actions still pending fail with [`Error::Closed`].
+    pub async fn close(&self) {
+        self.stop(false).await;
+    }
+
+    /// Soft close (seed 003's `end()`): refuses new actions, lets pending
+    /// ones finish, then logs off.
+    pub async fn end(&self) {
+        self.stop(true).await;
+    }
+
+    async fn stop(&self, soft: bool) {
+        let (reply, done) = async_channel::bounded(1);
+        if self
+            .commands
+            .send(Command::Close { soft, reply })
+            .await
+            .is_ok()
+        {
+            let _ = done.recv().await;
+        }
+    }
+
+    fn closed_error(&self) -> Error {
+        match lock(&self.shared.closed).clone() {
+            Some(reason) => Error::Closed(reason),
+            None => Error::Closing,
+        }
+    }
+}
+
+/// One subscriber's events, bounded. Use [`recv`](Self::recv) or
+/// [`into_stream`](Self::into_stream).
+pub struct Subscription {
+    receiver: Option<async_broadcast::Receiver<Incoming>>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// The next item, or `None` once the client has closed for good and the
+    /// buffer is drained.
+    pub async fn recv(&mut self) -> Option<Incoming> {
+        let receiver = self.receiver.as_mut()?;
+        match receiver.recv_direct().await {
+            Ok(item) => Some(item),
+            Err(async_broadcast::RecvError::Overflowed(n)) => Some(Incoming::Lost(n)),
+            Err(async_broadcast::RecvError::Closed) => None,
+        }
+    }
+
+    /// The subscription as a `Stream`.
+    pub fn into_stream(self) -> impl Stream<Item = Incoming> + Send + Unpin {
+        Box::pin(futures_lite::stream::unfold(self, |mut s| async move {
+            s.recv().await.map(|item| (item, s))
+        }))
+    }
+}

@@ -110,6 +110,12 @@ async fn establish(
     }
 }
 
+/// A finished write or flush.
+enum Io {
+    Wrote(std::io::Result<usize>),
+    Flushed(std::io::Result<()>),
+}
+
 struct Driver {
     options: ClientOptions,
     hook: Option<SharedHook>,
@@ -173,6 +179,7 @@ impl Driver {
         let mut buf = Vec::with_capacity(READ_CHUNK);
         let mut out = Vec::new();
         let mut written = 0;
+        let mut needs_flush = false;
         let mut commands_open = true;
         loop {
             if written == out.len() {
@@ -198,9 +205,22 @@ impl Driver {
                         buf.clear();
                     }
                 },
-                wrote = writer.write(&out[written..]), if written < out.len() => match wrote {
-                    Ok(n) => written += n,
-                    Err(_) => conn.handle_disconnect(now()),
+                // Write and flush are separate wakes: a write whose count
+                // was lost to cancellation would be sent twice, and TLS may
+                // hold written bytes until flushed.
+                io = async {
+                    if written < out.len() {
+                        Io::Wrote(writer.write(&out[written..]).await)
+                    } else {
+                        Io::Flushed(writer.flush().await)
+                    }
+                }, if written < out.len() || needs_flush => match io {
+                    Io::Wrote(Ok(n)) => {
+                        written += n;
+                        needs_flush = true;
+                    }
+                    Io::Flushed(Ok(())) => needs_flush = false,
+                    Io::Wrote(Err(_)) | Io::Flushed(Err(_)) => conn.handle_disconnect(now()),
                 },
                 command = self.commands.recv(), if commands_open => match command {
                     Some(Command::Send { action, options, reply }) => {
