@@ -15,6 +15,12 @@ use crate::{Error, Result};
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How often a call may drain the socket without waiting.
+const DRAIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The most one drain reads, so that a fast server cannot keep a call busy.
+const MAX_DRAIN: usize = 4 << 20;
+
 /// A callback for events that arrive while the client waits for a
 /// response (seed 000's `Event_Callback`).
 pub type EventCallback = Box<dyn FnMut(&Message) + Send>;
@@ -100,6 +106,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
         waiting: false,
         closed: None,
         authenticated: false,
+        last_drain: Instant::now(),
     };
     client
         .wait_for(None, |c| c.authenticated.then_some(()))
@@ -160,6 +167,7 @@ pub struct Client {
     waiting: bool,
     closed: Option<CloseReason>,
     authenticated: bool,
+    last_drain: Instant,
 }
 
 impl std::fmt::Debug for Client {
@@ -317,6 +325,12 @@ impl Client {
         self.callback = callback;
     }
 
+    /// How many events are buffered, unread.
+    #[must_use]
+    pub fn buffered_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// Events dropped so far because the buffer was full and not yet
     /// reported through [`Incoming::Lost`].
     #[must_use]
@@ -411,6 +425,44 @@ impl Client {
         }
     }
 
+    /// Reads whatever the socket already holds, without waiting, at most
+    /// once a millisecond: a consumer busy with buffered events still keeps
+    /// the socket drained (Asterisk disconnects clients that stop reading);
+    /// the bounded buffer drops the oldest events instead.
+    fn drain_available(&mut self) -> Result<()> {
+        let now = Instant::now();
+        if now.duration_since(self.last_drain) < DRAIN_INTERVAL || self.closed.is_some() {
+            return Ok(());
+        }
+        self.last_drain = now;
+        self.stream.tcp().set_nonblocking(true)?;
+        let mut drained = 0;
+        let result = loop {
+            if drained >= MAX_DRAIN {
+                break Ok(());
+            }
+            match self.stream.read(&mut self.read_buf) {
+                Ok(0) => {
+                    self.conn.handle_disconnect(Instant::now());
+                    break Ok(());
+                }
+                Ok(n) => {
+                    drained += n;
+                    self.conn.handle_input(Instant::now(), &self.read_buf[..n]);
+                    self.dispatch();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.conn.handle_disconnect(Instant::now());
+                    break Err(e.into());
+                }
+            }
+        };
+        self.stream.tcp().set_nonblocking(false)?;
+        result
+    }
+
     /// Runs the I/O loop until `check` yields, the deadline passes
     /// ([`Error::Timeout`]) or the connection closes ([`Error::Closed`]).
     fn wait_for<T>(
@@ -420,6 +472,7 @@ impl Client {
     ) -> Result<T> {
         loop {
             self.flush()?;
+            self.drain_available()?;
             self.dispatch();
             if let Some(value) = check(self) {
                 return Ok(value);
