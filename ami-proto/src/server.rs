@@ -32,7 +32,8 @@ pub fn encode_banner(buf: &mut Vec<u8>, version: &str) -> Result<(), EncodeError
 
 impl ServerMessage {
     /// `Response: <status>` answering `action`, with its ActionID echoed
-    /// when it had one — as Asterisk answers.
+    /// when it had a non-empty one — as Asterisk's
+    /// `astman_send_response_full` answers.
     ///
     /// ```
     /// use ami_proto::{Decoded, Decoder, ServerMessage};
@@ -47,8 +48,8 @@ impl ServerMessage {
     pub fn response_to(action: &Message, status: &str) -> Self {
         let response = Self::response(status);
         match action.action_id() {
-            Some(id) => response.header("ActionID", id.as_bytes()),
-            None => response,
+            Some(id) if !id.is_empty() => response.header("ActionID", id.as_bytes()),
+            _ => response,
         }
     }
 }
