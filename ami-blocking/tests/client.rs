@@ -204,7 +204,12 @@ fn list_actions_return_their_events() {
 fn events_buffered_while_waiting_and_callback() {
     let server = Server::builder().events_default(EventMask::On).start();
     let mut client = Client::connect_with(options(&server)).unwrap();
-    server.push_event(ServerMessage::event("UserEvent").header("UserEvent", "one"));
+    let user_event = |tag: &str| {
+        ServerMessage::event("UserEvent")
+            .header("Privilege", "user,all")
+            .header("UserEvent", tag)
+    };
+    assert_eq!(server.push_event(user_event("one")), 1);
     client.ping().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
@@ -213,7 +218,7 @@ fn events_buffered_while_waiting_and_callback() {
             .unwrap()
             .push(event.get("UserEvent").map(|v| v.to_string()));
     })));
-    server.push_event(ServerMessage::event("UserEvent").header("UserEvent", "two"));
+    assert_eq!(server.push_event(user_event("two")), 1);
     // Wait until the server has written it, then let an action collect it.
     std::thread::sleep(Duration::from_millis(50));
     client.ping().unwrap();

@@ -136,8 +136,7 @@ fn login(ctx: &mut Ctx<'_>, action: &Message) {
                 .header("Status", "Fully Booted"),
         );
     }
-    ctx.send(&answer);
-    ctx.logged_in(filter);
+    ctx.logged_in(filter, || ctx.send(&answer));
 }
 
 fn authenticate(ctx: &Ctx<'_>, action: &Message) -> bool {

@@ -287,11 +287,14 @@ impl Ctx<'_> {
         }
     }
 
-    /// Marks the session logged in, once its login answer is queued (so
-    /// that no pushed event overtakes it), and plays pending faults.
-    pub(crate) fn logged_in(&self, filter: EventFilter) {
+    /// Queues the login answer with `send_answer` and marks the session
+    /// logged in, both under the status lock: a pushed event waits for the
+    /// answer, so none overtakes it, and none is missed by a client that
+    /// already holds the answer. Then plays pending faults.
+    pub(crate) fn logged_in(&self, filter: EventFilter, send_answer: impl FnOnce()) {
         {
             let mut status = lock(&self.session.status);
+            send_answer();
             status.logged_in = true;
             status.filter = filter;
         }
@@ -331,12 +334,18 @@ impl Ctx<'_> {
     /// Answers one request: a message, or a lone empty line (`None`).
     fn request(&mut self, message: Option<&Message>) {
         if let Some(answer) = self.replay.as_mut().and_then(|r| r.answer(message)) {
-            self.session.send(answer.bytes);
+            let closes = answer.closes;
             match answer.login {
-                replay::Login::Accepted => self.logged_in(self.login_filter(message)),
-                replay::Login::Refused | replay::Login::Unchanged => {}
+                replay::Login::Accepted => {
+                    let filter = self.login_filter(message);
+                    let bytes = answer.bytes;
+                    self.logged_in(filter, || self.session.send(bytes));
+                }
+                replay::Login::Refused | replay::Login::Unchanged => {
+                    self.session.send(answer.bytes);
+                }
             }
-            if answer.closes {
+            if closes {
                 self.close();
             }
             return;
@@ -363,25 +372,24 @@ impl Ctx<'_> {
                 if !reply.delay.is_zero() {
                     self.sleep(reply.delay);
                 }
-                let accepted = match &reply.body {
+                match &reply.body {
                     Body::Messages(messages) => {
-                        self.send(messages);
-                        messages
+                        let accepted = messages
                             .first()
                             .and_then(wire::decode_server_message)
                             .is_some_and(|m| {
                                 m.kind() == MessageKind::Response
                                     && m.name().is_some_and(|n| n.eq_ignore_ascii_case("Success"))
-                            })
+                            });
+                        if name == "login" && accepted && !lock(&self.session.status).logged_in {
+                            let filter = self.login_filter(Some(action));
+                            self.logged_in(filter, || self.send(messages));
+                        } else {
+                            self.send(messages);
+                        }
                     }
-                    Body::Raw(bytes) => {
-                        self.session.send(bytes.clone());
-                        false
-                    }
-                    Body::Nothing | Body::Builtin => false,
-                };
-                if name == "login" && accepted && !lock(&self.session.status).logged_in {
-                    self.logged_in(self.login_filter(Some(action)));
+                    Body::Raw(bytes) => self.session.send(bytes.clone()),
+                    Body::Nothing | Body::Builtin => {}
                 }
                 if reply.close {
                     self.close();

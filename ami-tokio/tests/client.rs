@@ -233,7 +233,10 @@ async fn dropped_send_future_does_not_disturb_the_connection() {
 async fn events_since_login_reach_the_first_subscriber() {
     let server = Server::start();
     let client = Client::connect_with(options(&server)).await.unwrap();
-    server.push_event(ServerMessage::event("UserEvent").header("UserEvent", "early"));
+    let early = ServerMessage::event("UserEvent")
+        .header("Privilege", "user,all")
+        .header("UserEvent", "early");
+    assert_eq!(server.push_event(early), 1);
     client.ping().await.unwrap();
     // Subscribing only now still sees FullyBooted and the early event.
     let mut events = client.events();
