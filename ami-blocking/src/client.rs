@@ -471,8 +471,11 @@ impl Client {
         mut check: impl FnMut(&mut Self) -> Option<T>,
     ) -> Result<T> {
         loop {
-            self.flush()?;
+            // Drain first, then flush: what was just read may have made the
+            // core queue bytes (the Login after a Challenge answer), which
+            // must go out before this call blocks in `read`.
             self.drain_available()?;
+            self.flush()?;
             self.dispatch();
             if let Some(value) = check(self) {
                 return Ok(value);

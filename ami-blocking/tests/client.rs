@@ -77,12 +77,33 @@ fn unknown_command_is_rejected_with_asterisks_output() {
 #[test]
 fn md5_login() {
     let server = Server::start();
-    let mut client = Client::connect_with(options(&server).md5(true)).unwrap();
-    client.ping().unwrap();
-    let received = server.received();
-    assert_eq!(received[0].name().unwrap(), "Challenge");
-    assert_eq!(received[1].get("AuthType").unwrap(), "MD5");
-    assert!(received[1].get("Secret").is_none());
+    // Repeated: the Login that answers the Challenge must be written even
+    // when the Challenge's answer arrives while the client drains the
+    // socket (it once stayed queued until the login timeout).
+    for _ in 0..20 {
+        server.clear_received();
+        let start = Instant::now();
+        let mut client = Client::connect_with(options(&server).md5(true)).unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        client.ping().unwrap();
+        let received = server.received();
+        assert_eq!(received[0].name().unwrap(), "Challenge");
+        assert_eq!(received[1].get("AuthType").unwrap(), "MD5");
+        assert!(received[1].get("Secret").is_none());
+        client.disconnect().unwrap();
+    }
+}
+
+#[test]
+fn rejected_command_error_carries_the_output() {
+    let server = Server::start();
+    let mut client = Client::connect_with(options(&server)).unwrap();
+    let error = client.command("foo bar baz").unwrap_err().to_string();
+    assert!(error.contains("No such command 'foo bar baz'"), "{error}");
 }
 
 #[test]

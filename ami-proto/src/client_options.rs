@@ -370,17 +370,22 @@ pub enum ClientError {
     UnknownActionId(String),
 }
 
+/// Asterisk's explanation: a Command's output (its `Message` only says
+/// "Command output follows"), else the `Message`, else the status.
 fn rejected_text(response: &Response) -> String {
-    let text = response
-        .text()
-        .map(|t| t.to_str_lossy().into_owned())
-        .or_else(|| {
-            response
-                .output()
-                .next()
-                .map(|l| l.to_str_lossy().into_owned())
-        })
-        .unwrap_or_else(|| response.status().to_str_lossy().into_owned());
+    let output: Vec<String> = response
+        .output()
+        .filter(|line| !line.is_empty())
+        .map(|line| line.to_str_lossy().into_owned())
+        .collect();
+    let text = if output.is_empty() {
+        response
+            .text()
+            .map(|t| t.to_str_lossy().into_owned())
+            .unwrap_or_else(|| response.status().to_str_lossy().into_owned())
+    } else {
+        output.join("\n")
+    };
     format!("rejected by Asterisk: {text}")
 }
 

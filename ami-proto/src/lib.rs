@@ -84,6 +84,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod adapter;
 mod auth;
 mod client_options;
 mod config;

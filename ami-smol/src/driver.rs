@@ -2,25 +2,50 @@
 //! own (`async_io::block_on`), serves the handles' commands, hands outcomes
 //! to their waiters and events to the subscribers, reconnects.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ami_proto::{
-    ActionHandle, ClientOptions, CloseReason, Connection, Event, Response, TranscriptHook,
-};
+use ami_proto::adapter::{self, LoginProgress, Publish, Reply, login_progress};
+use ami_proto::{ClientOptions, CloseReason, Connection, Response, TranscriptHook, Violation};
 use async_io::Timer;
 use futures_lite::FutureExt;
 use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::stream::{self, Stream};
-use crate::{Client, Command, Error, Incoming, Result, Shared, lock};
+use crate::{Answer, Client, Command, Done, Incoming, Result, Shared, lock};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
 type SharedHook = Arc<Mutex<TranscriptHook>>;
-type Events = async_broadcast::Sender<Incoming>;
+
+impl Reply<Result<Response>> for Answer {
+    fn reply(self, value: Result<Response>) {
+        // A dropped `send` future just discards its answer.
+        let _ = self.0.try_send(value);
+    }
+}
+
+impl Reply<()> for Done {
+    fn reply(self, value: ()) {
+        let _ = self.0.try_send(value);
+    }
+}
+
+/// The subscribers: a bounded broadcast in overflow mode, which drops a
+/// slow subscriber's oldest events and tells it how many.
+struct Events(async_broadcast::Sender<Incoming>);
+
+impl Publish for Events {
+    fn publish(&self, item: Incoming) {
+        // No active subscriber: nobody to tell.
+        let _ = self.0.try_broadcast(item);
+    }
+
+    fn violation(&self, violation: Violation) {
+        tracing::warn!(%violation, "AMI protocol violation");
+    }
+}
 
 /// Sleeps until the core's next deadline, or forever without one.
 async fn sleep_until(deadline: Option<Instant>) {
@@ -48,6 +73,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
         version: Mutex::new(None),
         closed: Mutex::new(None),
     });
+    let events = Events(events);
     let (stream, conn) = establish(&options, hook.as_ref(), &events, &shared).await?;
     let (commands_tx, commands) = async_channel::unbounded();
     let driver = Driver {
@@ -56,9 +82,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
         events,
         shared: shared.clone(),
         commands,
-        waiters: HashMap::new(),
-        closers: Vec::new(),
-        stopping: false,
+        core: adapter::Driver::new(),
     };
     std::thread::Builder::new()
         .name("ami-smol-driver".into())
@@ -90,19 +114,13 @@ async fn establish(
             stream.write_all(&out).await?;
             stream.flush().await?;
         }
-        while let Some(event) = conn.poll_event() {
-            match event {
-                Event::Authenticated => {
-                    *lock(&shared.version) = conn.version().map(|v| v.to_str_lossy().into_owned());
-                    return Ok((stream, conn));
-                }
-                Event::Closed(reason) => return Err(Error::from_login_close(reason)),
-                Event::Message(message) => {
-                    let _ = events.try_broadcast(Incoming::Event(message));
-                }
-                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
-                _ => {}
+        match login_progress(&mut conn, events) {
+            LoginProgress::Ready => {
+                *lock(&shared.version) = conn.version().map(|v| v.to_str_lossy().into_owned());
+                return Ok((stream, conn));
             }
+            LoginProgress::Failed(error) => return Err(error),
+            LoginProgress::Pending => {}
         }
         let deadline = conn.poll_timeout();
         let read = async { Some(stream.read(&mut buf).await) }
@@ -134,28 +152,19 @@ struct Driver {
     events: Events,
     shared: Arc<Shared>,
     commands: async_channel::Receiver<Command>,
-    waiters: HashMap<ActionHandle, async_channel::Sender<Result<Response>>>,
-    closers: Vec<async_channel::Sender<()>>,
-    /// The user asked to close (or dropped every handle): no reconnection.
-    stopping: bool,
+    core: adapter::Driver<Answer, Done>,
 }
 
 impl Driver {
     async fn run(mut self, mut stream: Stream, mut conn: Connection) {
         loop {
             let reason = self.serve(stream, &mut conn).await;
-            let reconnect = match self.options.reconnect {
-                Some(policy)
-                    if !self.stopping
-                        && !matches!(reason, CloseReason::AuthenticationFailed(_)) =>
-                {
-                    policy
-                }
-                _ => return self.finish(reason),
+            let Some(reconnect) =
+                self.core
+                    .reconnect_policy(self.options.reconnect, &reason, &self.events)
+            else {
+                return self.finish(reason);
             };
-            let _ = self
-                .events
-                .try_broadcast(Incoming::Disconnected(reason.clone()));
             let mut attempt = 0;
             loop {
                 let Some(delay) = reconnect.delay(attempt, fastrand::f64()) else {
@@ -175,7 +184,7 @@ impl Driver {
                     Ok((s, c)) => {
                         stream = s;
                         conn = c;
-                        let _ = self.events.try_broadcast(Incoming::Reconnected);
+                        self.events.publish(Incoming::Reconnected);
                         break;
                     }
                     Err(error) => {
@@ -201,7 +210,7 @@ impl Driver {
                 written = 0;
             }
             let _ = conn.poll_transmit(&mut out);
-            self.dispatch(conn);
+            self.core.dispatch(conn, &self.events);
             if let Some(reason) = conn.close_reason() {
                 let reason = reason.clone();
                 let flush = async {
@@ -253,48 +262,12 @@ impl Driver {
                     needs_flush = true;
                 }
                 Wake::Flushed(Ok(())) => needs_flush = false,
-                Wake::Command(Some(Command::Send {
-                    action,
-                    options,
-                    reply,
-                })) => {
-                    let handle = conn.send_action_with(action, options, now);
-                    self.waiters.insert(handle, reply);
-                }
-                Wake::Command(Some(Command::Close { soft, reply })) => {
-                    self.stopping = true;
-                    self.closers.push(reply);
-                    if soft {
-                        conn.end(now);
-                    } else {
-                        conn.close(now);
-                    }
-                }
-                Wake::Command(None) => {
-                    // Every handle is gone: log off.
-                    commands_open = false;
-                    self.stopping = true;
-                    conn.close(now);
+                Wake::Command(command) => {
+                    // `None`: every handle is gone, which logs off.
+                    commands_open = command.is_some();
+                    self.core.command(conn, command, now);
                 }
                 Wake::Timer => conn.handle_timeout(now),
-            }
-        }
-    }
-
-    fn dispatch(&mut self, conn: &mut Connection) {
-        while let Some(event) = conn.poll_event() {
-            match event {
-                Event::ActionCompleted { handle, outcome } => {
-                    if let Some(waiter) = self.waiters.remove(&handle) {
-                        // A dropped `send` future just discards its answer.
-                        let _ = waiter.try_send(outcome.map_err(Error::from));
-                    }
-                }
-                Event::Message(message) => {
-                    let _ = self.events.try_broadcast(Incoming::Event(message));
-                }
-                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
-                _ => {}
             }
         }
     }
@@ -304,7 +277,7 @@ impl Driver {
     async fn back_off(&mut self, delay: Duration, reason: &CloseReason) -> bool {
         let until = Instant::now() + delay;
         loop {
-            let command = async { Some(self.commands.recv().await) }
+            let command = async { Some(self.commands.recv().await.ok()) }
                 .or(async {
                     Timer::at(until).await;
                     None
@@ -312,15 +285,11 @@ impl Driver {
                 .await;
             match command {
                 None => return true,
-                Some(Ok(Command::Send { reply, .. })) => {
-                    let _ = reply.try_send(Err(Error::Closed(reason.clone())));
+                Some(command) => {
+                    if !self.core.command_while_disconnected(command, reason) {
+                        return false;
+                    }
                 }
-                Some(Ok(Command::Close { reply, .. })) => {
-                    self.closers.push(reply);
-                    self.stopping = true;
-                    return false;
-                }
-                Some(Err(_)) => return false,
             }
         }
     }
@@ -329,25 +298,13 @@ impl Driver {
     /// and later commands fail.
     fn finish(mut self, reason: CloseReason) {
         *lock(&self.shared.closed) = Some(reason.clone());
-        let _ = self
-            .events
-            .try_broadcast(Incoming::Disconnected(reason.clone()));
         *lock(&self.shared.events) = None;
-        self.events.close();
         self.commands.close();
+        let mut leftover = Vec::new();
         while let Ok(command) = self.commands.try_recv() {
-            match command {
-                Command::Send { reply, .. } => {
-                    let _ = reply.try_send(Err(Error::Closed(reason.clone())));
-                }
-                Command::Close { reply, .. } => self.closers.push(reply),
-            }
+            leftover.push(command);
         }
-        for waiter in self.waiters.drain().map(|(_, w)| w) {
-            let _ = waiter.try_send(Err(Error::Closed(reason.clone())));
-        }
-        for closer in self.closers.drain(..) {
-            let _ = closer.try_send(());
-        }
+        self.core.finish(&reason, &self.events, leftover);
+        self.events.0.close();
     }
 }

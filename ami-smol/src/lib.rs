@@ -53,17 +53,14 @@ pub type Error = ami_proto::ClientError;
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-pub(crate) enum Command {
-    Send {
-        action: Action,
-        options: SendOptions,
-        reply: async_channel::Sender<Result<Response>>,
-    },
-    Close {
-        soft: bool,
-        reply: async_channel::Sender<()>,
-    },
-}
+/// Where an action's outcome goes.
+pub(crate) struct Answer(async_channel::Sender<Result<Response>>);
+
+/// Answered once the client has closed.
+pub(crate) struct Done(async_channel::Sender<()>);
+
+/// A handle's request to the driver.
+pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
 
 /// State the driver shares with the handles.
 pub(crate) struct Shared {
@@ -119,7 +116,7 @@ impl Client {
             .send(Command::Send {
                 action,
                 options,
-                reply,
+                reply: Answer(reply),
             })
             .await
             .map_err(|_| self.closed_error())?;
@@ -185,7 +182,10 @@ impl Client {
         let (reply, done) = async_channel::bounded(1);
         if self
             .commands
-            .send(Command::Close { soft, reply })
+            .send(Command::Close {
+                soft,
+                reply: Done(reply),
+            })
             .await
             .is_ok()
         {

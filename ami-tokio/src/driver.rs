@@ -2,18 +2,16 @@
 //! handles' commands, hands outcomes to their waiters and events to the
 //! subscribers, reconnects.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ami_proto::{
-    ActionHandle, ClientOptions, CloseReason, Connection, Event, Response, TranscriptHook,
-};
+use ami_proto::adapter::{self, LoginProgress, Publish, Reply, login_progress};
+use ami_proto::{ClientOptions, CloseReason, Connection, Response, TranscriptHook, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 
 use crate::stream::{self, Stream};
-use crate::{Client, Command, Error, Incoming, Result, Shared, lock};
+use crate::{Answer, Client, Command, Done, Incoming, Result, Shared, lock};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -33,6 +31,34 @@ async fn sleep_until(deadline: Option<std::time::Instant>) {
 
 type SharedHook = Arc<Mutex<TranscriptHook>>;
 
+impl Reply<Result<Response>> for Answer {
+    fn reply(self, value: Result<Response>) {
+        // A dropped `send` future just discards its answer.
+        let _ = self.0.send(value);
+    }
+}
+
+impl Reply<()> for Done {
+    fn reply(self, value: ()) {
+        let _ = self.0.send(value);
+    }
+}
+
+/// The subscribers: a bounded broadcast that drops a slow subscriber's
+/// oldest events and tells it how many.
+struct Events(broadcast::Sender<Incoming>);
+
+impl Publish for Events {
+    fn publish(&self, item: Incoming) {
+        // No subscriber at all: nobody to tell.
+        let _ = self.0.send(item);
+    }
+
+    fn violation(&self, violation: Violation) {
+        tracing::warn!(%violation, "AMI protocol violation");
+    }
+}
+
 /// Connects, logs in and spawns the driver.
 pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
     let hook = options
@@ -44,6 +70,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
         first: Mutex::new(Some(first)),
         ..Shared::default()
     });
+    let events = Events(events);
     let (stream, conn) = establish(&options, hook.as_ref(), &events, &shared).await?;
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let driver = Driver {
@@ -52,9 +79,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
         events,
         shared: shared.clone(),
         commands,
-        waiters: HashMap::new(),
-        closers: Vec::new(),
-        stopping: false,
+        core: adapter::Driver::new(),
     };
     tokio::spawn(driver.run(stream, conn));
     Ok(Client {
@@ -67,7 +92,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
 async fn establish(
     options: &ClientOptions,
     hook: Option<&SharedHook>,
-    events: &broadcast::Sender<Incoming>,
+    events: &Events,
     shared: &Shared,
 ) -> Result<(Stream, Connection)> {
     let mut stream = stream::open(options).await?;
@@ -83,19 +108,13 @@ async fn establish(
         if conn.poll_transmit(&mut out) > 0 {
             stream.write_all(&out).await?;
         }
-        while let Some(event) = conn.poll_event() {
-            match event {
-                Event::Authenticated => {
-                    *lock(&shared.version) = conn.version().map(|v| v.to_str_lossy().into_owned());
-                    return Ok((stream, conn));
-                }
-                Event::Closed(reason) => return Err(Error::from_login_close(reason)),
-                Event::Message(message) => {
-                    let _ = events.send(Incoming::Event(message));
-                }
-                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
-                _ => {}
+        match login_progress(&mut conn, events) {
+            LoginProgress::Ready => {
+                *lock(&shared.version) = conn.version().map(|v| v.to_str_lossy().into_owned());
+                return Ok((stream, conn));
             }
+            LoginProgress::Failed(error) => return Err(error),
+            LoginProgress::Pending => {}
         }
         tokio::select! {
             read = stream.read_buf(&mut buf) => match read {
@@ -119,29 +138,22 @@ enum Io {
 struct Driver {
     options: ClientOptions,
     hook: Option<SharedHook>,
-    events: broadcast::Sender<Incoming>,
+    events: Events,
     shared: Arc<Shared>,
     commands: mpsc::UnboundedReceiver<Command>,
-    waiters: HashMap<ActionHandle, oneshot::Sender<Result<Response>>>,
-    closers: Vec<oneshot::Sender<()>>,
-    /// The user asked to close (or dropped every handle): no reconnection.
-    stopping: bool,
+    core: adapter::Driver<Answer, Done>,
 }
 
 impl Driver {
     async fn run(mut self, mut stream: Stream, mut conn: Connection) {
         loop {
             let reason = self.serve(stream, &mut conn).await;
-            let reconnect = match self.options.reconnect {
-                Some(policy)
-                    if !self.stopping
-                        && !matches!(reason, CloseReason::AuthenticationFailed(_)) =>
-                {
-                    policy
-                }
-                _ => return self.finish(reason),
+            let Some(reconnect) =
+                self.core
+                    .reconnect_policy(self.options.reconnect, &reason, &self.events)
+            else {
+                return self.finish(reason);
             };
-            let _ = self.events.send(Incoming::Disconnected(reason.clone()));
             let mut attempt = 0;
             loop {
                 let Some(delay) = reconnect.delay(attempt, fastrand::f64()) else {
@@ -161,7 +173,7 @@ impl Driver {
                     Ok((s, c)) => {
                         stream = s;
                         conn = c;
-                        let _ = self.events.send(Incoming::Reconnected);
+                        self.events.publish(Incoming::Reconnected);
                         break;
                     }
                     Err(error) => {
@@ -187,7 +199,7 @@ impl Driver {
                 written = 0;
             }
             let _ = conn.poll_transmit(&mut out);
-            self.dispatch(conn);
+            self.core.dispatch(conn, &self.events);
             if let Some(reason) = conn.close_reason() {
                 let reason = reason.clone();
                 let flush = async {
@@ -222,46 +234,12 @@ impl Driver {
                     Io::Flushed(Ok(())) => needs_flush = false,
                     Io::Wrote(Err(_)) | Io::Flushed(Err(_)) => conn.handle_disconnect(now()),
                 },
-                command = self.commands.recv(), if commands_open => match command {
-                    Some(Command::Send { action, options, reply }) => {
-                        let handle = conn.send_action_with(action, options, now());
-                        self.waiters.insert(handle, reply);
-                    }
-                    Some(Command::Close { soft, reply }) => {
-                        self.stopping = true;
-                        self.closers.push(reply);
-                        if soft {
-                            conn.end(now());
-                        } else {
-                            conn.close(now());
-                        }
-                    }
-                    None => {
-                        // Every handle is gone: log off.
-                        commands_open = false;
-                        self.stopping = true;
-                        conn.close(now());
-                    }
-                },
+                command = self.commands.recv(), if commands_open => {
+                    // `None`: every handle is gone, which logs off.
+                    commands_open = command.is_some();
+                    self.core.command(conn, command, now());
+                }
                 () = sleep_until(conn.poll_timeout()) => conn.handle_timeout(now()),
-            }
-        }
-    }
-
-    fn dispatch(&mut self, conn: &mut Connection) {
-        while let Some(event) = conn.poll_event() {
-            match event {
-                Event::ActionCompleted { handle, outcome } => {
-                    if let Some(waiter) = self.waiters.remove(&handle) {
-                        // A dropped `send` future just discards its answer.
-                        let _ = waiter.send(outcome.map_err(Error::from));
-                    }
-                }
-                Event::Message(message) => {
-                    let _ = self.events.send(Incoming::Event(message));
-                }
-                Event::Violation(violation) => tracing::warn!(%violation, "AMI protocol violation"),
-                _ => {}
             }
         }
     }
@@ -274,17 +252,11 @@ impl Driver {
         loop {
             tokio::select! {
                 () = &mut sleep => return true,
-                command = self.commands.recv() => match command {
-                    Some(Command::Send { reply, .. }) => {
-                        let _ = reply.send(Err(Error::Closed(reason.clone())));
-                    }
-                    Some(Command::Close { reply, .. }) => {
-                        self.closers.push(reply);
-                        self.stopping = true;
+                command = self.commands.recv() => {
+                    if !self.core.command_while_disconnected(command, reason) {
                         return false;
                     }
-                    None => return false,
-                },
+                }
             }
         }
     }
@@ -293,22 +265,12 @@ impl Driver {
     /// and later commands fail.
     fn finish(mut self, reason: CloseReason) {
         *lock(&self.shared.closed) = Some(reason.clone());
-        let _ = self.events.send(Incoming::Disconnected(reason.clone()));
         *lock(&self.shared.events) = None;
         self.commands.close();
+        let mut leftover = Vec::new();
         while let Ok(command) = self.commands.try_recv() {
-            match command {
-                Command::Send { reply, .. } => {
-                    let _ = reply.send(Err(Error::Closed(reason.clone())));
-                }
-                Command::Close { reply, .. } => self.closers.push(reply),
-            }
+            leftover.push(command);
         }
-        for waiter in self.waiters.drain().map(|(_, w)| w) {
-            let _ = waiter.send(Err(Error::Closed(reason.clone())));
-        }
-        for closer in self.closers.drain(..) {
-            let _ = closer.send(());
-        }
+        self.core.finish(&reason, &self.events, leftover);
     }
 }

@@ -69,17 +69,14 @@ pub type Error = ami_proto::ClientError;
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-pub(crate) enum Command {
-    Send {
-        action: Action,
-        options: SendOptions,
-        reply: oneshot::Sender<Result<Response>>,
-    },
-    Close {
-        soft: bool,
-        reply: oneshot::Sender<()>,
-    },
-}
+/// Where an action's outcome goes.
+pub(crate) struct Answer(oneshot::Sender<Result<Response>>);
+
+/// Answered once the client has closed.
+pub(crate) struct Done(oneshot::Sender<()>);
+
+/// A handle's request to the driver.
+pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
 
 /// State the driver shares with the handles.
 #[derive(Default)]
@@ -137,7 +134,7 @@ impl Client {
             .send(Command::Send {
                 action,
                 options,
-                reply,
+                reply: Answer(reply),
             })
             .map_err(|_| self.closed_error())?;
         answer.await.map_err(|_| self.closed_error())?
@@ -202,6 +199,7 @@ impl Client {
 
     async fn stop(&self, soft: bool) {
         let (reply, done) = oneshot::channel();
+        let reply = Done(reply);
         if self.commands.send(Command::Close { soft, reply }).is_ok() {
             let _ = done.await;
         }

@@ -1,0 +1,225 @@
+//! Runtime-neutral glue for async adapters: the bookkeeping every driver
+//! task does the same way whatever its runtime — which waiter gets which
+//! outcome, where events go, when to reconnect, how to end. An adapter
+//! keeps only its I/O loop (read, write, commands, timer) and its channel
+//! types, plugged in through [`Reply`] and [`Publish`].
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::client_options::{ClientError, Incoming, Reconnect};
+use crate::connection::{Connection, SendOptions};
+use crate::encode::Action;
+use crate::outcome::{ActionHandle, CloseReason, Event, Response, Violation};
+
+/// A one-shot answer channel of the adapter's runtime.
+pub trait Reply<T> {
+    /// Sends the answer; a waiter that went away (a dropped future) is
+    /// ignored.
+    fn reply(self, value: T);
+}
+
+/// The adapter's event fan-out (a bounded broadcast).
+pub trait Publish {
+    /// Hands an item to every subscriber, never waiting for one.
+    fn publish(&self, item: Incoming);
+
+    /// Reports a non-fatal protocol violation (to a log). Default: ignored.
+    fn violation(&self, violation: Violation) {
+        let _ = violation;
+    }
+}
+
+/// What an adapter's handle asks its driver to do.
+#[derive(Debug)]
+pub enum Command<R, C> {
+    /// Send an action; its outcome goes to `reply`.
+    Send {
+        /// The action.
+        action: Action,
+        /// Its options.
+        options: SendOptions,
+        /// Where the outcome goes.
+        reply: R,
+    },
+    /// Close (`soft`: after the pending actions); `reply` once closed.
+    Close {
+        /// Let pending actions finish first.
+        soft: bool,
+        /// Answered once the client has closed for good.
+        reply: C,
+    },
+}
+
+/// The per-client bookkeeping of an async adapter's driver: waiters by
+/// handle, pending closers, and whether the user is closing.
+#[derive(Debug)]
+pub struct Driver<R, C> {
+    waiters: HashMap<ActionHandle, R>,
+    closers: Vec<C>,
+    stopping: bool,
+}
+
+impl<R, C> Default for Driver<R, C> {
+    fn default() -> Self {
+        Self {
+            waiters: HashMap::new(),
+            closers: Vec::new(),
+            stopping: false,
+        }
+    }
+}
+
+/// Where a login stands, from the connection's events.
+#[derive(Debug)]
+pub enum LoginProgress {
+    /// Not done yet.
+    Pending,
+    /// Logged in: actions flow.
+    Ready,
+    /// The login failed, or the connection closed.
+    Failed(ClientError),
+}
+
+/// Drains the events of a connection that is logging in: events go to
+/// `events`, violations to the log; tells whether the login is done.
+pub fn login_progress(conn: &mut Connection, events: &impl Publish) -> LoginProgress {
+    while let Some(event) = conn.poll_event() {
+        match event {
+            Event::Authenticated => return LoginProgress::Ready,
+            Event::Closed(reason) => {
+                return LoginProgress::Failed(ClientError::from_login_close(reason));
+            }
+            Event::Message(message) => events.publish(Incoming::Event(message)),
+            Event::Violation(violation) => events.violation(violation),
+            _ => {}
+        }
+    }
+    LoginProgress::Pending
+}
+
+impl<R, C> Driver<R, C>
+where
+    R: Reply<Result<Response, ClientError>>,
+    C: Reply<()>,
+{
+    /// A driver with nothing pending.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the user asked to close (or dropped every handle).
+    #[must_use]
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// Applies a handle's command to the connection; `None` (every handle
+    /// dropped) logs off.
+    pub fn command(&mut self, conn: &mut Connection, command: Option<Command<R, C>>, now: Instant) {
+        match command {
+            Some(Command::Send {
+                action,
+                options,
+                reply,
+            }) => {
+                let handle = conn.send_action_with(action, options, now);
+                self.waiters.insert(handle, reply);
+            }
+            Some(Command::Close { soft, reply }) => {
+                self.stopping = true;
+                self.closers.push(reply);
+                if soft {
+                    conn.end(now);
+                } else {
+                    conn.close(now);
+                }
+            }
+            None => {
+                self.stopping = true;
+                conn.close(now);
+            }
+        }
+    }
+
+    /// Hands the connection's events out: outcomes to their waiters,
+    /// messages to the subscribers.
+    pub fn dispatch(&mut self, conn: &mut Connection, events: &impl Publish) {
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::ActionCompleted { handle, outcome } => {
+                    if let Some(waiter) = self.waiters.remove(&handle) {
+                        waiter.reply(outcome.map_err(ClientError::from));
+                    }
+                }
+                Event::Message(message) => events.publish(Incoming::Event(message)),
+                Event::Violation(violation) => events.violation(violation),
+                _ => {}
+            }
+        }
+    }
+
+    /// After a connection closed for `reason`: the policy to reconnect with,
+    /// or `None` to end (the user is closing, reconnection is off, or the
+    /// login was refused). Announces the disconnection when reconnecting.
+    pub fn reconnect_policy(
+        &self,
+        policy: Option<Reconnect>,
+        reason: &CloseReason,
+        events: &impl Publish,
+    ) -> Option<Reconnect> {
+        let policy = policy
+            .filter(|_| !self.stopping)
+            .filter(|_| !matches!(reason, CloseReason::AuthenticationFailed(_)))?;
+        events.publish(Incoming::Disconnected(reason.clone()));
+        Some(policy)
+    }
+
+    /// A command that arrives while waiting to reconnect: an action fails
+    /// at once (it is never queued for the next connection); a close stops
+    /// reconnecting. Returns `false` when the driver should end.
+    pub fn command_while_disconnected(
+        &mut self,
+        command: Option<Command<R, C>>,
+        reason: &CloseReason,
+    ) -> bool {
+        match command {
+            Some(Command::Send { reply, .. }) => {
+                reply.reply(Err(ClientError::Closed(reason.clone())));
+                true
+            }
+            Some(Command::Close { reply, .. }) => {
+                self.closers.push(reply);
+                self.stopping = true;
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Ends for good: subscribers hear why, every waiter and every command
+    /// still queued (`leftover`) fails, closers are answered.
+    pub fn finish(
+        &mut self,
+        reason: &CloseReason,
+        events: &impl Publish,
+        leftover: impl IntoIterator<Item = Command<R, C>>,
+    ) {
+        events.publish(Incoming::Disconnected(reason.clone()));
+        for command in leftover {
+            match command {
+                Command::Send { reply, .. } => {
+                    reply.reply(Err(ClientError::Closed(reason.clone())))
+                }
+                Command::Close { reply, .. } => self.closers.push(reply),
+            }
+        }
+        for (_, waiter) in self.waiters.drain() {
+            waiter.reply(Err(ClientError::Closed(reason.clone())));
+        }
+        for closer in self.closers.drain(..) {
+            closer.reply(());
+        }
+    }
+}
