@@ -143,4 +143,4 @@ mod wire;
 pub use fault::Fault;
 pub use replay::{Replay, ReplayError};
 pub use reply::Reply;
-pub use server::{Builder, Personality, Server, demo};
+pub use server::{Builder, Personality, Server, demo, url_or_demo};

@@ -949,3 +949,28 @@ impl Drop for Server {
 pub fn demo() -> Server {
     Server::builder().busy_pbx().start()
 }
+
+/// The address to use: `explicit`, else `$AMI_URL`, else a freshly started
+/// [`demo`] PBX — announced in one line on standard error. Keep the
+/// returned server alive as long as the address is used.
+///
+/// ```
+/// let (url, pbx) = ami_testkit::url_or_demo(Some("tcp://admin:secret@pbx:5038".into()));
+/// assert_eq!(url, "tcp://admin:secret@pbx:5038");
+/// assert!(pbx.is_none());
+/// ```
+#[must_use]
+pub fn url_or_demo(explicit: Option<String>) -> (String, Option<Server>) {
+    let url = explicit.or_else(|| std::env::var("AMI_URL").ok().filter(|u| !u.is_empty()));
+    match url {
+        Some(url) => (url, None),
+        None => {
+            let pbx = demo();
+            eprintln!(
+                "no URL or AMI_URL: using an embedded fake Asterisk (ami-testkit) at {}",
+                pbx.addr()
+            );
+            (pbx.url(), Some(pbx))
+        }
+    }
+}

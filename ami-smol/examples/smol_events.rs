@@ -2,7 +2,7 @@
 //! `Newchannel,Hangup`) until N have arrived (default 10).
 //!
 //! ```text
-//! cargo run -p ami-smol --example events -- [URL] [Name,Name] [N]
+//! cargo run -p ami-smol --example smol_events -- [URL] [Name,Name] [N]
 //! ```
 //!
 //! URL defaults to `$AMI_URL`; without either, an embedded fake Asterisk
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().or_else(|| std::env::var("AMI_URL").ok());
+    let url = args.next();
     let names: Vec<String> = args
         .next()
         .unwrap_or_else(|| "Newchannel,Hangup".into())
@@ -25,17 +25,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .map(str::to_owned)
         .collect();
     let count: usize = args.next().map_or(Ok(10), |n| n.parse())?;
-    let (url, _pbx) = match url {
-        Some(url) => (url, None),
-        None => {
-            let pbx = ami_testkit::demo();
-            eprintln!(
-                "no URL or AMI_URL: using an embedded fake Asterisk at {}",
-                pbx.addr()
-            );
-            (pbx.url(), Some(pbx))
-        }
-    };
+    let (url, _pbx) = ami_testkit::url_or_demo(url);
     let client = Client::connect(&url).await?;
     let mut events = client
         .events()

@@ -1,7 +1,7 @@
 //! An async Originate that waits for its `OriginateResponse` event.
 //!
 //! ```text
-//! cargo run -p ami-smol --example originate -- [URL] [CHANNEL] [EXTEN]
+//! cargo run -p ami-tokio --example tokio_originate -- [URL] [CHANNEL] [EXTEN]
 //! ```
 //!
 //! URL defaults to `$AMI_URL`; without either, an embedded fake Asterisk
@@ -10,28 +10,15 @@
 use std::time::Duration;
 
 use ami_proto::{Action, SendOptions};
-use ami_smol::Client;
+use ami_tokio::Client;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    smol::block_on(run())
-}
-
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().or_else(|| std::env::var("AMI_URL").ok());
+    let url = args.next();
     let channel = args.next().unwrap_or_else(|| "Local/100@default".into());
     let exten = args.next().unwrap_or_else(|| "200".into());
-    let (url, _pbx) = match url {
-        Some(url) => (url, None),
-        None => {
-            let pbx = ami_testkit::demo();
-            eprintln!(
-                "no URL or AMI_URL: using an embedded fake Asterisk at {}",
-                pbx.addr()
-            );
-            (pbx.url(), Some(pbx))
-        }
-    };
+    let (url, _pbx) = ami_testkit::url_or_demo(url);
     let client = Client::connect(&url).await?;
     let originate = Action::new("Originate")
         .header("Channel", &channel)
@@ -60,7 +47,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or_default()
             );
         }
-        Err(ami_smol::Error::Rejected(response)) => {
+        Err(ami_tokio::Error::Rejected(response)) => {
             println!("call failed: {response:?}");
         }
         Err(other) => return Err(other.into()),

@@ -1,7 +1,7 @@
 //! An event loop: prints events until N have arrived (default 20).
 //!
 //! ```text
-//! cargo run -p ami-blocking --example events -- [URL] [N]
+//! cargo run -p ami-blocking --example blocking_events -- [URL] [N]
 //! ```
 //!
 //! URL defaults to `$AMI_URL`; without either, an embedded fake Asterisk
@@ -13,19 +13,9 @@ use ami_blocking::{Client, Incoming};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().or_else(|| std::env::var("AMI_URL").ok());
+    let url = args.next();
     let count: usize = args.next().map_or(Ok(20), |n| n.parse())?;
-    let (url, _pbx) = match url {
-        Some(url) => (url, None),
-        None => {
-            let pbx = ami_testkit::demo();
-            eprintln!(
-                "no URL or AMI_URL: using an embedded fake Asterisk at {}",
-                pbx.addr()
-            );
-            (pbx.url(), Some(pbx))
-        }
-    };
+    let (url, _pbx) = ami_testkit::url_or_demo(url);
     let mut client = Client::connect(&url)?;
     let mut seen = 0;
     while seen < count {

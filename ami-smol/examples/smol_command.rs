@@ -1,7 +1,7 @@
 //! Connects and runs a CLI command.
 //!
 //! ```text
-//! cargo run -p ami-smol --example command -- [URL] ["core show channels"]
+//! cargo run -p ami-smol --example smol_command -- [URL] ["core show channels"]
 //! ```
 //!
 //! URL defaults to `$AMI_URL`; without either, an embedded fake Asterisk
@@ -15,19 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().or_else(|| std::env::var("AMI_URL").ok());
+    let url = args.next();
     let command = args.next().unwrap_or_else(|| "core show channels".into());
-    let (url, _pbx) = match url {
-        Some(url) => (url, None),
-        None => {
-            let pbx = ami_testkit::demo();
-            eprintln!(
-                "no URL or AMI_URL: using an embedded fake Asterisk at {}",
-                pbx.addr()
-            );
-            (pbx.url(), Some(pbx))
-        }
-    };
+    let (url, _pbx) = ami_testkit::url_or_demo(url);
     let client = Client::connect(&url).await?;
     eprintln!("connected, AMI {}", client.version().unwrap_or_default());
     for line in client.command(&command).await? {
