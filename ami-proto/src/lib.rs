@@ -29,6 +29,14 @@
 //! transcript and `Debug` output. Every action ends with exactly one
 //! outcome. See [`Connection`] for a runnable walk through the loop.
 //!
+//! # Features
+//!
+//! * `typed` — typed builders for every action and typed views of every
+//!   event Asterisk 22 documents (`ami_proto::typed`), generated from
+//!   its documentation by `cargo run -p ami-codegen`; raw access is never
+//!   lost.
+//! * `rustls` — the TLS trust settings the adapters share (`tls`).
+//!
 //! # Time
 //!
 //! Nothing here calls `Instant::now()`: every input takes `now`, so tests
@@ -100,6 +108,8 @@ mod queue_rule;
 mod server;
 #[cfg(feature = "rustls")]
 pub mod tls;
+#[cfg(feature = "typed")]
+pub mod typed;
 
 pub use auth::md5_key;
 pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect};
