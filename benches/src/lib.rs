@@ -7,7 +7,9 @@
 //! `random.Random`. The `gen_corpus` binary writes it to a file with the
 //! script's command line; `benches/decode.rs` measures the decoder on it.
 
+pub mod adapters;
 pub mod corpus;
+pub mod loopback;
 pub mod meta;
 pub mod pyrandom;
 

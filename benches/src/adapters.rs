@@ -1,0 +1,146 @@
+//! The application side of the end-to-end benchmarks: each adapter
+//! connects to a [`CorpusServer`](crate::loopback::CorpusServer) and takes
+//! events until the corpus's `UserEvent: PerfEnd` sentinel, counting the
+//! events and the [`Incoming::Lost`] notices.
+
+use std::time::{Duration, Instant};
+
+use ami_proto::{ClientOptions, Incoming, Message};
+
+/// What a consumer saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Events handed to the application (the sentinel included).
+    pub events: u64,
+    /// Events reported dropped by `Incoming::Lost`.
+    pub lost: u64,
+    /// Whether the `PerfEnd` sentinel was delivered.
+    pub sentinel: bool,
+    /// From the consumer's start (before it connects) to the sentinel;
+    /// closing the client afterwards is not timed.
+    pub elapsed: Duration,
+}
+
+impl Tally {
+    /// Counts one incoming item; returns `true` once the sentinel came.
+    pub fn add(&mut self, incoming: &Incoming, start: Instant) -> bool {
+        match incoming {
+            Incoming::Event(m) => {
+                self.events += 1;
+                if is_sentinel(m) {
+                    self.sentinel = true;
+                    self.elapsed = start.elapsed();
+                }
+            }
+            Incoming::Lost(n) => self.lost += n,
+            _ => {}
+        }
+        self.sentinel
+    }
+}
+
+/// Whether `m` is the corpus's last message, `UserEvent: PerfEnd`: one
+/// look at the event name (the first header), like any application's
+/// dispatch, and a second look only for `UserEvent`s.
+#[must_use]
+pub fn is_sentinel(m: &Message) -> bool {
+    m.name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("UserEvent"))
+        && m.get("UserEvent")
+            .is_some_and(|v| v.eq_ignore_ascii_case("PerfEnd"))
+}
+
+/// The options every adapter connects with: the URL's credentials, and an
+/// event buffer of `event_buffer`.
+///
+/// # Panics
+/// If `url` is not an AMI address.
+#[must_use]
+pub fn options(url: &str, event_buffer: usize) -> ClientOptions {
+    ClientOptions::new(url)
+        .expect("a valid URL")
+        .event_buffer(event_buffer)
+        .configure(|c| c.action_id_prefix = Some("bench".into()))
+}
+
+/// How long a consumer waits for the next event before giving up.
+pub const IDLE: Duration = Duration::from_secs(20);
+
+/// `ami-blocking`: `next_event` until the sentinel.
+///
+/// # Errors
+/// Connection and login errors, or no event for [`IDLE`].
+pub fn blocking(options: ClientOptions) -> Result<Tally, String> {
+    let start = Instant::now();
+    let mut client = ami_blocking::Client::connect_with(options).map_err(|e| e.to_string())?;
+    let mut tally = Tally::default();
+    loop {
+        match client.next_event(IDLE).map_err(|e| e.to_string())? {
+            Some(incoming) => {
+                if tally.add(&incoming, start) {
+                    break;
+                }
+            }
+            None => return Err(format!("ami-blocking: idle for {IDLE:?}: {tally:?}")),
+        }
+    }
+    let _ = client.disconnect();
+    Ok(tally)
+}
+
+/// `ami-tokio` on a runtime built by `runtime`: `events().recv()` until
+/// the sentinel.
+///
+/// # Errors
+/// Connection and login errors, or no event for [`IDLE`].
+pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Result<Tally, String> {
+    let start = Instant::now();
+    runtime.block_on(async move {
+        let client = ami_tokio::Client::connect_with(options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut events = client.events();
+        let mut tally = Tally::default();
+        loop {
+            match tokio::time::timeout(IDLE, events.recv()).await {
+                Ok(Some(incoming)) => {
+                    if tally.add(&incoming, start) {
+                        break;
+                    }
+                }
+                Ok(None) => return Err(format!("ami-tokio: stream ended: {tally:?}")),
+                Err(_) => return Err(format!("ami-tokio: idle for {IDLE:?}: {tally:?}")),
+            }
+        }
+        client.close().await;
+        Ok(tally)
+    })
+}
+
+/// `ami-smol` (its driver runs on a thread of its own), consumed with
+/// `futures_lite::future::block_on`: `events().recv()` until the sentinel.
+///
+/// # Errors
+/// Connection and login errors, or the stream ending first.
+pub fn smol(options: ClientOptions) -> Result<Tally, String> {
+    let start = Instant::now();
+    futures_lite::future::block_on(async move {
+        let client = ami_smol::Client::connect_with(options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut events = client.events();
+        let mut tally = Tally::default();
+        loop {
+            match events.recv().await {
+                Some(incoming) => {
+                    if tally.add(&incoming, start) {
+                        break;
+                    }
+                }
+                None => return Err(format!("ami-smol: stream ended: {tally:?}")),
+            }
+        }
+        client.close().await;
+        Ok(tally)
+    })
+}
