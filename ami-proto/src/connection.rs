@@ -539,8 +539,15 @@ impl Connection {
     }
 
     fn new_action_id(&mut self) -> Bytes {
-        self.id_counter += 1;
-        Bytes::from(format!("{}-{}", self.id_prefix, self.id_counter))
+        // Skip an ID the caller already set on an action in flight: two
+        // actions under one ActionID could not both be answered.
+        loop {
+            self.id_counter += 1;
+            let id = Bytes::from(format!("{}-{}", self.id_prefix, self.id_counter));
+            if !self.pending.contains_id(&id) {
+                return id;
+            }
+        }
     }
 
     fn push_outcome(&mut self, handle: ActionHandle, outcome: Result<Response, ActionError>) {

@@ -114,13 +114,20 @@ impl Pending {
     }
 
     /// Takes the queued (not yet sent) actions, oldest first, leaving them in
-    /// the table as sent. Each comes with its `logoff` mark.
+    /// the table as sent. Each comes with its `logoff` mark. Stops after a
+    /// user `Logoff`: what was queued behind it is never sent, so it stays
+    /// queued (no response may complete it) until it times out or the
+    /// connection closes.
     pub(crate) fn take_queued(&mut self) -> Vec<(Vec<u8>, bool)> {
         let mut out = Vec::new();
         for entry in self.entries.values_mut() {
             if let Stage::Queued { bytes, logoff } = &mut entry.stage {
-                out.push((std::mem::take(bytes), *logoff));
+                let logoff = *logoff;
+                out.push((std::mem::take(bytes), logoff));
                 entry.stage = Stage::AwaitingResponse;
+                if logoff {
+                    break;
+                }
             }
         }
         out
