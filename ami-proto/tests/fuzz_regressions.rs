@@ -85,7 +85,10 @@ fn action_queued_behind_a_logoff_is_never_answered() {
     let mut out = Vec::new();
     let _ = conn.poll_transmit(&mut out);
     assert_eq!(out, b"Action: Logoff\r\nActionID: f-1\r\n\r\n");
-    conn.handle_input(t0, b"Response: Error\r\nActionID: f-1\r\nMessage: no\r\n\r\n");
+    conn.handle_input(
+        t0,
+        b"Response: Error\r\nActionID: f-1\r\nMessage: no\r\n\r\n",
+    );
     conn.handle_input(t0, b"Response: Success\r\nPing: Pong\r\n\r\n");
     let mut outcomes = Vec::new();
     while let Some(event) = conn.poll_event() {
