@@ -8,7 +8,7 @@ use ami_proto::{Message, ServerMessage, encode_legacy_command, md5_key};
 use crate::pbx::{Channel, QUEUE_RULES};
 use crate::server::{Personality, Shared};
 use crate::session::{Ctx, lock};
-use crate::wire::{self, EventFilter, Rng, ack, action_id, error, event_list, respond, with_id};
+use crate::wire::{self, EventFilter, Rng, ack, action_id, error, event_list, with_id};
 
 /// The built-in actions, with ListCommands' synopsis and privilege.
 const ACTIONS: &[(&str, &str, &str)] = &[
@@ -43,12 +43,13 @@ pub(crate) fn builtin(ctx: &mut Ctx<'_>, name: &str, action: &Message) {
         "login" => login(ctx, action),
         "challenge" => challenge(ctx, action),
         "logoff" => {
-            ctx.send(&[respond(action, "Goodbye").header("Message", "Thanks for all the fish.")]);
+            ctx.send(&[ServerMessage::response_to(action, "Goodbye")
+                .header("Message", "Thanks for all the fish.")]);
             ctx.close();
         }
         "ping" => {
             if !ctx.shared.faults.ignore_pings() {
-                ctx.send(&[respond(action, "Success")
+                ctx.send(&[ServerMessage::response_to(action, "Success")
                     .header("Ping", "Pong")
                     .header("Timestamp", wire::timestamp())]);
             }
@@ -92,7 +93,7 @@ pub(crate) fn builtin(ctx: &mut Ctx<'_>, name: &str, action: &Message) {
         "hangup" => hangup(ctx, action),
         "userevent" => user_event(ctx, action),
         "listcommands" => {
-            let mut response = respond(action, "Success");
+            let mut response = ServerMessage::response_to(action, "Success");
             for (name, synopsis, privilege) in ACTIONS {
                 response = response.header(name, format!("{synopsis}  (Priv: {privilege})"));
             }
@@ -182,7 +183,7 @@ fn challenge(ctx: &mut Ctx<'_>, action: &Message) {
         .challenge
         .get_or_insert_with(|| (Rng::new().next_u64() % 2_147_483_647).to_string())
         .clone();
-    ctx.send(&[respond(action, "Success").header("Challenge", challenge)]);
+    ctx.send(&[ServerMessage::response_to(action, "Success").header("Challenge", challenge)]);
 }
 
 fn events(ctx: &mut Ctx<'_>, action: &Message) {
@@ -193,7 +194,8 @@ fn events(ctx: &mut Ctx<'_>, action: &Message) {
     let filter = EventFilter::parse(&mask.to_str_lossy());
     let on = filter.is_on();
     lock(&ctx.session.status).filter = filter;
-    ctx.send(&[respond(action, "Success").header("Events", if on { "On" } else { "Off" })]);
+    ctx.send(&[ServerMessage::response_to(action, "Success")
+        .header("Events", if on { "On" } else { "Off" })]);
 }
 
 // ---- Command -------------------------------------------------------------
@@ -270,7 +272,7 @@ fn command(ctx: &mut Ctx<'_>, action: &Message) {
         }
         return;
     }
-    let mut response = respond(action, if ok { "Success" } else { "Error" })
+    let mut response = ServerMessage::response_to(action, if ok { "Success" } else { "Error" })
         .header("Message", "Command output follows");
     let body = output.strip_suffix('\n').unwrap_or(&output);
     for line in body.split('\n') {
@@ -353,7 +355,7 @@ fn queue_rule(ctx: &mut Ctx<'_>, action: &Message) {
         .get("Rule")
         .filter(|r| !r.is_empty())
         .map(|r| r.to_string());
-    let mut response = respond(action, "Success");
+    let mut response = ServerMessage::response_to(action, "Success");
     for (name, rules) in QUEUE_RULES {
         if wanted.as_deref().is_none_or(|w| w == *name) {
             response = response.header("RuleList", name);

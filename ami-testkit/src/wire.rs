@@ -6,16 +6,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ami_proto::{Decoded, Decoder, EventMask, Message, ServerMessage};
 
-/// `Response: <status>` answering `action`: its ActionID is echoed when it
-/// is present and not empty, as `astman_send_response_full` does.
-pub(crate) fn respond(action: &Message, status: &str) -> ServerMessage {
-    let response = ServerMessage::response(status);
-    match action.action_id() {
-        Some(id) if !id.is_empty() => response.header("ActionID", id.as_bytes()),
-        _ => response,
-    }
-}
-
 /// The action's ActionID when present and not empty.
 pub(crate) fn action_id(action: &Message) -> Option<&[u8]> {
     action
@@ -34,12 +24,12 @@ pub(crate) fn with_id(msg: ServerMessage, id: Option<&[u8]>) -> ServerMessage {
 
 /// `Response: Success` + `Message: <text>` (`astman_send_ack`).
 pub(crate) fn ack(action: &Message, text: &str) -> ServerMessage {
-    respond(action, "Success").header("Message", text)
+    ServerMessage::response_to(action, "Success").header("Message", text)
 }
 
 /// `Response: Error` + `Message: <text>` (`astman_send_error`).
 pub(crate) fn error(action: &Message, text: &str) -> ServerMessage {
-    respond(action, "Error").header("Message", text)
+    ServerMessage::response_to(action, "Error").header("Message", text)
 }
 
 /// Encodes messages back to back. A message the encoder refuses (a CR or
@@ -72,7 +62,7 @@ pub(crate) fn event_list(
     }
     let mut out = Vec::with_capacity(items.len() + 2);
     out.push(
-        respond(action, "Success")
+        ServerMessage::response_to(action, "Success")
             .header("EventList", "start")
             .header("Message", text),
     );
@@ -244,11 +234,15 @@ mod tests {
         let with = msg(b"Action: Ping\r\nActionID: 7\r\n\r\n");
         let empty = msg(b"Action: Ping\r\nActionID: \r\n\r\n");
         assert_eq!(
-            respond(&with, "Success").to_bytes().unwrap(),
+            ServerMessage::response_to(&with, "Success")
+                .to_bytes()
+                .unwrap(),
             b"Response: Success\r\nActionID: 7\r\n\r\n"
         );
         assert_eq!(
-            respond(&empty, "Success").to_bytes().unwrap(),
+            ServerMessage::response_to(&empty, "Success")
+                .to_bytes()
+                .unwrap(),
             b"Response: Success\r\n\r\n"
         );
     }
