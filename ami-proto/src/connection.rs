@@ -795,6 +795,11 @@ impl Connection {
     }
 
     fn on_event(&mut self, now: Instant, message: Message) {
+        if self.pending.len() == 0 {
+            // No action could own it: skip reading its lines for an ActionID.
+            self.events.push_back(Event::Message(message));
+            return;
+        }
         let handle = message
             .action_id()
             .and_then(|id| self.pending.by_id(id.as_bytes()));

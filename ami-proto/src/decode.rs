@@ -6,7 +6,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::message::{Banner, Entry, Message, MessageKind};
+use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header};
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -99,7 +99,11 @@ enum SkipLine {
 /// [`decode`](Decoder::decode) until it returns `None`.
 ///
 /// It does no I/O and keeps no clock. Each message becomes one frozen
-/// [`Bytes`] plus line ranges (zero-copy). It accepts CRLF and bare-LF line
+/// [`Bytes`] (zero-copy, no allocation). A message that cannot break a
+/// limit is framed with two `memmem` passes (for its CRLF and its bare-LF
+/// end) and only its first header is read; the [`Message`] reads its other
+/// lines when asked. Legacy answers and messages near a limit are read
+/// line by line. Either way the items are the same. It accepts CRLF and bare-LF line
 /// endings, skips stray empty lines between messages, recognises the banner
 /// on the first line, and reads a legacy `Response: Follows` Command body up
 /// to `--END COMMAND--`. A message that breaks a [`Limits`] bound is reported
@@ -144,6 +148,26 @@ pub struct Decoder {
     legacy_command: bool,
     /// Stream offset of `buf[0]`.
     consumed: u64,
+    /// No message end starts in `buf[..frame_from]` (the framer's resume
+    /// point for a message still coming in).
+    frame_from: usize,
+    /// A message no longer than this cannot break any limit, so the framer
+    /// can take it whole without looking at its lines.
+    fast_limit: usize,
+    /// `\n\r\n`: a line ending followed by an empty CRLF line.
+    crlf_end: memmem::Finder<'static>,
+    /// `\n\n`: a line ending followed by an empty bare-LF line.
+    lf_end: memmem::Finder<'static>,
+}
+
+/// What the framer made of the front of the buffer.
+enum Framed {
+    /// A complete message.
+    Item(Decoded),
+    /// The message is still coming in and cannot break a limit yet.
+    Wait,
+    /// Let the line-by-line decoder take this message.
+    LineByLine,
 }
 
 impl Default for Decoder {
@@ -177,6 +201,13 @@ impl Decoder {
             follows: false,
             legacy_command: false,
             consumed: 0,
+            frame_from: 0,
+            fast_limit: limits
+                .max_line_len
+                .min(limits.max_message_len)
+                .min(limits.max_headers.saturating_mul(2)),
+            crlf_end: memmem::Finder::new(b"\n\r\n").into_owned(),
+            lf_end: memmem::Finder::new(b"\n\n").into_owned(),
         }
     }
 
@@ -219,6 +250,13 @@ impl Decoder {
                     }
                 }
                 State::Headers => {
+                    if self.scan == 0 && self.entries.is_empty() {
+                        match self.frame() {
+                            Framed::Item(item) => return Some(item),
+                            Framed::Wait => return None,
+                            Framed::LineByLine => {}
+                        }
+                    }
                     if let Some(item) = self.decode_headers() {
                         return item;
                     }
@@ -270,6 +308,13 @@ impl Decoder {
     /// assert_eq!(e.action_id().unwrap(), &b"7"[..]);
     /// ```
     pub fn finish(&mut self) -> Option<Decoded> {
+        if self.state == State::Headers && self.scan == 0 && self.entries.is_empty() {
+            // The framer may have left the lines of a cut-off message
+            // unread: read them, for the error's kind and ActionID. They
+            // broke no limit, or the framer would not have waited.
+            let item = self.decode_headers();
+            debug_assert!(matches!(item, Some(None) | None));
+        }
         let pending = match self.state {
             State::Start | State::Headers => {
                 !self.entries.is_empty() || !self.buf.iter().all(|b| matches!(b, b'\r' | b'\n'))
@@ -320,6 +365,63 @@ impl Decoder {
         self.consumed += line.len() as u64;
         line.truncate(end);
         Some(Some(Decoded::Banner(Banner::new(line.freeze()))))
+    }
+
+    /// Takes the message at the front of the buffer whole when it is
+    /// complete and cannot break a limit: two `memmem` passes find its end
+    /// and its first header gives the kind; its lines are left for the
+    /// [`Message`] to read when asked. It gives exactly what
+    /// [`decode_headers`](Self::decode_headers) would, and leaves legacy
+    /// `Response: Follows` answers, and messages that may break a limit, to
+    /// it.
+    fn frame(&mut self) -> Framed {
+        // Stray empty lines between messages.
+        loop {
+            match self.buf[..] {
+                [b'\n', ..] => self.advance(1),
+                [b'\r', b'\n', ..] => self.advance(2),
+                [] | [b'\r'] => return Framed::Wait,
+                _ => break,
+            }
+        }
+        let from = self.frame_from;
+        let crlf = self.crlf_end.find(&self.buf[from..]).map(|i| from + i);
+        // A bare-LF empty line before the CRLF one ends the message first.
+        let lf_upto = crlf.map_or(self.buf.len(), |p| p + 1);
+        let end = match self.lf_end.find(&self.buf[from..lf_upto]) {
+            Some(i) => from + i + 2,
+            None => match crlf {
+                Some(p) => p + 3,
+                None => {
+                    if self.buf.len() > self.fast_limit {
+                        return Framed::LineByLine;
+                    }
+                    self.frame_from = self.buf.len().saturating_sub(2);
+                    return Framed::Wait;
+                }
+            },
+        };
+        if end > self.fast_limit {
+            return Framed::LineByLine;
+        }
+        let first = first_header(&self.buf[..end]);
+        let kind = match &first {
+            Some((key, value)) => {
+                let kind = MessageKind::from_first_header(&self.buf[key.clone()]);
+                if kind == MessageKind::Response
+                    && self.buf[value.clone()].eq_ignore_ascii_case(b"Follows")
+                {
+                    return Framed::LineByLine;
+                }
+                kind
+            }
+            None => MessageKind::Other,
+        };
+        let bytes = self.buf.split_to(end).freeze();
+        self.consumed += end as u64;
+        self.frame_from = 0;
+        let name = first.map(|(_, value)| value);
+        Framed::Item(Decoded::Message(Message::new(bytes, kind, name)))
     }
 
     /// Parses header lines. `None` means "state changed, go on".
@@ -526,9 +628,16 @@ impl Decoder {
     fn complete(&mut self, next: usize) -> Decoded {
         let bytes = self.buf.split_to(next).freeze();
         self.consumed += next as u64;
-        let entries: Arc<[Entry]> = self.entries.as_slice().into();
         let kind = self.kind.unwrap_or(MessageKind::Other);
-        let message = Message::from_parts(bytes, entries, kind, self.legacy_command);
+        let message = if self.legacy_command {
+            let entries: Arc<[Entry]> = self.entries.as_slice().into();
+            Message::legacy(bytes, kind, entries)
+        } else {
+            // The lines are read off the bytes again when asked for: the
+            // same lines, up to the empty one.
+            let name = first_header(&bytes).map(|(_, value)| value);
+            Message::new(bytes, kind, name)
+        };
         self.reset_message();
         Decoded::Message(message)
     }
@@ -571,9 +680,11 @@ impl Decoder {
         let action_id = self
             .entries
             .iter()
-            .filter(|e| e.is_header())
-            .find_map(|e| e.key_value(&self.buf, b"ActionID"))
-            .map(Bytes::copy_from_slice);
+            .find_map(|e| match e.line(&self.buf) {
+                Line::Header(key, value) if key.eq_ignore_ascii_case("ActionID") => Some(value),
+                _ => None,
+            })
+            .map(|value| Bytes::copy_from_slice(value.as_bytes()));
         let message_kind = self.kind;
         let limit = match kind {
             DecodeErrorKind::LineTooLong => self.limits.max_line_len,
@@ -595,12 +706,14 @@ impl Decoder {
         self.consumed += n as u64;
         self.scan = 0;
         self.newline_free = 0;
+        self.frame_from = 0;
     }
 
     fn reset_message(&mut self) {
         self.entries.clear();
         self.scan = 0;
         self.newline_free = 0;
+        self.frame_from = 0;
         self.kind = None;
         self.follows = false;
         self.legacy_command = false;

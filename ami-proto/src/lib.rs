@@ -48,8 +48,9 @@
 //!   [`Decoded`] items: the [`Banner`], [`Message`]s (responses, events,
 //!   actions, other header blocks), and [`DecodeError`]s for messages that
 //!   broke a [`Limits`] bound — those are skipped and decoding goes on.
-//! * A [`Message`] is one frozen [`bytes::Bytes`] plus line ranges:
-//!   cheap to clone, `Send`, no lifetimes. Lookup ignores case, repeated
+//! * A [`Message`] is one frozen [`bytes::Bytes`], a slice of the read
+//!   buffer, whose lines are read when asked for: decoding it allocates
+//!   nothing; it is cheap to clone, `Send`, no lifetimes. Lookup ignores case, repeated
 //!   headers keep their wire order, values are bytes with checked `&str`
 //!   access.
 //! * [`Action`] builds an action and refuses, with a typed [`EncodeError`],
@@ -122,7 +123,7 @@ pub use encode::{
 };
 pub use endpoint::{Endpoint, EndpointError, Transport};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use message::{Banner, Line, Message, MessageKind, Value, is_secret_key};
+pub use message::{Banner, Line, Lines, Message, MessageKind, Value, is_secret_key};
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
 pub use server::encode_banner;

@@ -1,6 +1,7 @@
 //! Decoded AMI messages: one frozen buffer plus the byte ranges of its lines.
 
 use std::fmt;
+use std::ops::Range;
 use std::str::Utf8Error;
 use std::sync::Arc;
 
@@ -156,10 +157,14 @@ impl fmt::Display for Value<'_> {
     }
 }
 
+/// [`Message::name`] of a message without a header.
+const NO_NAME: (u32, u32) = (u32::MAX, u32::MAX);
+
 /// Marks an entry that is a raw text line rather than a `Key: Value` header.
 const TEXT: u32 = u32::MAX;
 
-/// One line of a message, as offsets into the message's buffer.
+/// One line of a legacy `Command` answer, as offsets into the message's
+/// buffer.
 ///
 /// For a header, `start..colon` is the key and `value..end` the value. For a
 /// text line, `colon` is [`TEXT`] and `start..end` is the line.
@@ -190,25 +195,13 @@ impl Entry {
         }
     }
 
-    pub(crate) fn is_header(&self) -> bool {
-        self.colon != TEXT
-    }
-
-    fn key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
-        &buf[self.start as usize..self.colon as usize]
-    }
-
-    fn value<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
-        &buf[self.value as usize..self.end as usize]
-    }
-
-    /// The value if this is a header named `key` (ASCII case ignored).
-    pub(crate) fn key_value<'a>(&self, buf: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-        (self.is_header() && self.key(buf).eq_ignore_ascii_case(key)).then(|| self.value(buf))
-    }
-
-    fn value_range(&self) -> std::ops::Range<usize> {
-        self.value as usize..self.end as usize
+    pub(crate) fn line<'a>(&self, buf: &'a [u8]) -> Line<'a> {
+        let value = Value(&buf[self.value as usize..self.end as usize]);
+        if self.colon == TEXT {
+            Line::Text(value)
+        } else {
+            Line::Header(Value(&buf[self.start as usize..self.colon as usize]), value)
+        }
     }
 }
 
@@ -230,12 +223,162 @@ pub enum Line<'a> {
     Text(Value<'a>),
 }
 
+/// Splits one line's content (line ending removed) the way the decoder
+/// reads it: the key runs to the first colon, which must not be the first
+/// byte; one space after the colon is dropped. A line without such a colon
+/// is text.
+pub(crate) fn split_line(line: &[u8]) -> Line<'_> {
+    match find_byte(line, b':') {
+        Some(colon) if colon > 0 => {
+            let mut value = colon + 1;
+            if line.get(value) == Some(&b' ') {
+                value += 1;
+            }
+            Line::Header(Value(&line[..colon]), Value(&line[value..]))
+        }
+        _ => Line::Text(Value(line)),
+    }
+}
+
+/// The first `byte` in `hay`, for the short distances inside one line
+/// (keys are a dozen bytes, lines two dozen): eight bytes at a time, with no
+/// set-up cost, where a vectorised search pays its set-up on every line.
+#[inline]
+pub(crate) fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut words = hay.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut le = [0; 8];
+        le.copy_from_slice(word);
+        let x = u64::from_le_bytes(le) ^ pattern;
+        // The lowest set bit marks the first zero byte of `x` exactly (a
+        // borrow only disturbs the bytes above it).
+        let zero = x.wrapping_sub(ONES) & !x & HIGH;
+        if zero != 0 {
+            return Some(base + (zero.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| base + i)
+}
+
+/// The key and value ranges of the first header of a message.
+pub(crate) fn first_header(buf: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
+    let mut pos = 0;
+    while let Some((line, next)) = next_line(buf, pos) {
+        if let Some(colon) = find_byte(line, b':').filter(|&c| c > 0) {
+            let mut value = colon + 1;
+            if line.get(value) == Some(&b' ') {
+                value += 1;
+            }
+            return Some((pos..pos + colon, pos + value..pos + line.len()));
+        }
+        pos = next;
+    }
+    None
+}
+
+/// The value of `line` if it is a header named `key`, a key without a
+/// colon: the key is the text before a line's first colon, so a line that
+/// starts with `key` and a colon is a match.
+#[inline]
+fn header_value<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    if line.len() > key.len()
+        && line[key.len()] == b':'
+        && line[..key.len()].eq_ignore_ascii_case(key)
+    {
+        let value = &line[key.len() + 1..];
+        Some(value.strip_prefix(b" ").unwrap_or(value))
+    } else {
+        None
+    }
+}
+
+/// The next line of a header block at `pos`: its content and where the line
+/// after it starts, or `None` at the empty line that ends the block (or at
+/// the end of `buf`).
+#[inline]
+pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
+    let rest = buf.get(pos..).filter(|r| !r.is_empty())?;
+    let (content, next) = match find_byte(rest, b'\n') {
+        Some(nl) => (&rest[..nl], pos + nl + 1),
+        None => (rest, buf.len()),
+    };
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    (!content.is_empty()).then_some((content, next))
+}
+
+/// The lines of a message: read off its bytes on demand, or, for a legacy
+/// `Command` answer, from the table the decoder built.
+enum LinesInner<'a> {
+    Wire {
+        buf: &'a [u8],
+        pos: usize,
+    },
+    Table {
+        buf: &'a [u8],
+        entries: std::slice::Iter<'a, Entry>,
+    },
+}
+
+/// Iterator over the lines of a [`Message`], from [`Message::lines`]: each
+/// line is read off the message's bytes as the iterator reaches it.
+///
+/// ```
+/// use ami_proto::{Decoder, Decoded, Line};
+///
+/// let mut decoder = Decoder::new();
+/// decoder.feed(b"Response: Success\r\nno colon here\r\nOutput: a: b\r\n\r\n");
+/// let Some(Decoded::Message(msg)) = decoder.decode() else { panic!() };
+/// let mut lines = msg.lines();
+/// assert!(matches!(lines.next(), Some(Line::Header(k, v)) if k == "Response" && v == "Success"));
+/// assert!(matches!(lines.next(), Some(Line::Text(t)) if t == "no colon here"));
+/// assert!(matches!(lines.next(), Some(Line::Header(k, v)) if k == "Output" && v == "a: b"));
+/// assert!(lines.next().is_none());
+/// ```
+pub struct Lines<'a>(LinesInner<'a>);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Line<'a>> {
+        match &mut self.0 {
+            LinesInner::Wire { buf, pos } => {
+                let (content, next) = next_line(buf, *pos)?;
+                *pos = next;
+                Some(split_line(content))
+            }
+            LinesInner::Table { buf, entries } => entries.next().map(|e| e.line(buf)),
+        }
+    }
+}
+
+impl fmt::Debug for Lines<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lines").finish_non_exhaustive()
+    }
+}
+
 /// A complete AMI message: response, event, action or other header block.
 ///
-/// The message owns one frozen [`Bytes`] buffer holding its wire bytes and
-/// a shared table of its line ranges: cloning costs two reference counts,
-/// no allocation, and nothing borrows the decoder. Header lookup ignores ASCII case; keys keep the case they came
-/// in; repeated keys keep every value in wire order.
+/// The message is one frozen [`Bytes`] buffer holding its wire bytes, a
+/// slice of the decoder's buffer: decoding it allocated nothing, cloning
+/// it costs a reference count, and nothing borrows the decoder. Lines are
+/// read off the bytes when asked for (the decoder only framed the message
+/// and read its first header), so a message nobody looks into costs
+/// nothing more. Header lookup ignores ASCII case; keys keep the case they
+/// came in; repeated keys keep every value in wire order.
+///
+/// Each lookup reads the lines from the start; to look at many headers of
+/// one message, one pass over [`Message::headers`] is the cheapest.
 ///
 /// ```
 /// use ami_proto::{Decoder, Decoded, MessageKind};
@@ -255,22 +398,34 @@ pub enum Line<'a> {
 pub struct Message {
     bytes: Bytes,
     kind: MessageKind,
-    legacy_command: bool,
-    entries: Arc<[Entry]>,
+    /// Where the first header's value is, [`NO_NAME`] when there is none:
+    /// every consumer dispatches on it, so the decoder, which read it
+    /// anyway, keeps it.
+    name: (u32, u32),
+    /// The line table of a legacy `Command` answer, whose body lines are
+    /// text whatever they hold and whose last line may end at the
+    /// terminator; `None` for every other message.
+    legacy: Option<Arc<[Entry]>>,
 }
 
 impl Message {
-    pub(crate) fn from_parts(
-        bytes: Bytes,
-        entries: Arc<[Entry]>,
-        kind: MessageKind,
-        legacy_command: bool,
-    ) -> Self {
+    /// A message whose lines are read off `bytes`: every line up to the
+    /// first empty one. `name` is the range of its first header's value.
+    pub(crate) fn new(bytes: Bytes, kind: MessageKind, name: Option<Range<usize>>) -> Self {
         Self {
             bytes,
             kind,
-            legacy_command,
-            entries,
+            name: name.map_or(NO_NAME, |r| (to_u32(r.start), to_u32(r.end))),
+            legacy: None,
+        }
+    }
+
+    /// A legacy `Command` answer with the decoder's line table.
+    pub(crate) fn legacy(bytes: Bytes, kind: MessageKind, entries: Arc<[Entry]>) -> Self {
+        let name = first_header(&bytes).map(|(_, value)| value);
+        Self {
+            legacy: Some(entries),
+            ..Self::new(bytes, kind, name)
         }
     }
 
@@ -284,39 +439,52 @@ impl Message {
     /// (`Success`, `Error`, `Follows`, `Goodbye`) or the action name.
     #[must_use]
     pub fn name(&self) -> Option<Value<'_>> {
-        self.entries
-            .iter()
-            .find(|e| e.is_header())
-            .map(|e| Value(e.value(&self.bytes)))
+        (self.name != NO_NAME)
+            .then(|| Value(&self.bytes[self.name.0 as usize..self.name.1 as usize]))
     }
 
     /// The first value of header `key` (ASCII case ignored).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value<'_>> {
         let key = key.as_bytes();
-        self.entries
-            .iter()
-            .find_map(|e| e.key_value(&self.bytes, key))
-            .map(Value)
+        if self.legacy.is_some() {
+            return self
+                .headers()
+                .find(|(k, _)| k.0.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v);
+        }
+        // No key holds a colon or is empty: such a name matches nothing.
+        if key.is_empty() || key.contains(&b':') {
+            return None;
+        }
+        let buf = &self.bytes[..];
+        let mut pos = 0;
+        while let Some((line, next)) = next_line(buf, pos) {
+            if let Some(value) = header_value(line, key) {
+                return Some(Value(value));
+            }
+            pos = next;
+        }
+        None
+    }
+
+    fn get_all_bytes<'a>(&'a self, key: &'a [u8]) -> impl Iterator<Item = Value<'a>> + 'a {
+        self.headers()
+            .filter(move |(k, _)| k.0.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 
     /// The first value of header `key` as a zero-copy [`Bytes`] slice of the
     /// message buffer, for keeping a value beyond the message's borrow.
     #[must_use]
     pub fn get_bytes(&self, key: &str) -> Option<Bytes> {
-        let key = key.as_bytes();
-        self.entries
-            .iter()
-            .find(|e| e.key_value(&self.bytes, key).is_some())
-            .map(|e| self.bytes.slice(e.value_range()))
+        let value = self.get(key)?;
+        Some(self.bytes.slice_ref(value.as_bytes()))
     }
 
     /// Every value of header `key` (ASCII case ignored), in wire order.
     pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Value<'a>> + 'a {
-        let key = key.as_bytes();
-        self.headers()
-            .filter(move |(k, _)| k.0.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        self.get_all_bytes(key.as_bytes())
     }
 
     /// Whether header `key` is present (ASCII case ignored).
@@ -333,36 +501,37 @@ impl Message {
 
     /// Every `Key: Value` header in wire order, keys in their wire case.
     pub fn headers(&self) -> impl Iterator<Item = (Value<'_>, Value<'_>)> + '_ {
-        self.entries
-            .iter()
-            .filter(|e| e.is_header())
-            .map(|e| (Value(e.key(&self.bytes)), Value(e.value(&self.bytes))))
+        self.lines().filter_map(|line| match line {
+            Line::Header(k, v) => Some((k, v)),
+            Line::Text(_) => None,
+        })
     }
 
     /// The number of headers.
     #[must_use]
     pub fn header_count(&self) -> usize {
-        self.entries.iter().filter(|e| e.is_header()).count()
+        self.headers().count()
     }
 
     /// The raw text lines in wire order: the body of a legacy (Asterisk ≤ 13)
     /// `Response: Follows` Command answer, and any colon-less line. Line
     /// endings are removed; nothing else is.
     pub fn text_lines(&self) -> impl Iterator<Item = Value<'_>> + '_ {
-        self.entries
-            .iter()
-            .filter(|e| !e.is_header())
-            .map(|e| Value(e.value(&self.bytes)))
+        self.lines().filter_map(|line| match line {
+            Line::Text(t) => Some(t),
+            Line::Header(..) => None,
+        })
     }
 
     /// Every line in wire order, headers and text lines interleaved as sent.
-    pub fn lines(&self) -> impl Iterator<Item = Line<'_>> + '_ {
-        self.entries.iter().map(|e| {
-            if e.is_header() {
-                Line::Header(Value(e.key(&self.bytes)), Value(e.value(&self.bytes)))
-            } else {
-                Line::Text(Value(e.value(&self.bytes)))
-            }
+    pub fn lines(&self) -> Lines<'_> {
+        let buf = &self.bytes[..];
+        Lines(match &self.legacy {
+            Some(entries) => LinesInner::Table {
+                buf,
+                entries: entries.iter(),
+            },
+            None => LinesInner::Wire { buf, pos: 0 },
         })
     }
 
@@ -371,7 +540,7 @@ impl Message {
     /// lines are [`Message::text_lines`].
     #[must_use]
     pub fn is_legacy_command(&self) -> bool {
-        self.legacy_command
+        self.legacy.is_some()
     }
 
     /// The message exactly as it came off the wire, line endings and the
@@ -384,8 +553,8 @@ impl Message {
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Lines<'a>(&'a Message);
-        impl fmt::Debug for Lines<'_> {
+        struct Shown<'a>(&'a Message);
+        impl fmt::Debug for Shown<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut list = f.debug_list();
                 for line in self.0.lines() {
@@ -406,7 +575,7 @@ impl fmt::Debug for Message {
         }
         f.debug_struct("Message")
             .field("kind", &self.kind)
-            .field("lines", &Lines(self))
+            .field("lines", &Shown(self))
             .finish()
     }
 }

@@ -1,7 +1,9 @@
-//! Steady-state decoding costs at most one allocation per message on
-//! average: the message's line table. The buffer is read in 64 KiB chunks,
-//! messages are zero-copy slices of it, and the decoder's scratch space is
-//! reused.
+//! Steady-state decoding costs no allocation per message: the buffer is
+//! read in 64 KiB chunks, messages are zero-copy slices of it whose lines
+//! are read when asked for, and the decoder's scratch space is reused. Only
+//! a legacy `Command` answer owns a line table (one allocation), and the
+//! buffer is replaced now and then, a small fraction of an allocation per
+//! message.
 //!
 //! This is its own test binary because it counts every allocation of the
 //! process through a counting global allocator (`stats_alloc`); a single
@@ -77,11 +79,16 @@ fn at_most_one_allocation_per_message() {
     // dispatching responses and events does.
     let mut decoder = Decoder::new();
     let mut seen_ids = 0usize;
+    let mut legacy = 0usize;
     let mut handle = |m: Message| {
         if m.action_id().is_some() {
             seen_ids += 1;
         }
+        if m.is_legacy_command() {
+            legacy += 1;
+        }
         std::hint::black_box(m.get("Response"));
+        std::hint::black_box(m.headers().count());
     };
     // Warm-up: the buffer and the scratch line table reach their size.
     assert_eq!(decode_stream(&mut decoder, &stream, &mut handle), expected);
@@ -99,12 +106,14 @@ fn at_most_one_allocation_per_message() {
         stats.reallocations
     );
     assert!(
-        per_message <= 1.0,
+        per_message <= 0.05,
         "{per_message:.4} allocations per message: {stats:?}"
     );
-    // It is not free either: each message owns its line table, so a count of
-    // zero would mean this test measures nothing.
-    assert!(stats.allocations >= n / 2, "{stats:?}");
+    // The legacy answers own their tables: the count sees them, so it is
+    // not a counter that sees nothing.
+    let legacy_per_pass = legacy / 2;
+    assert!(legacy_per_pass > 0);
+    assert!(stats.allocations >= legacy_per_pass, "{stats:?}");
 
     // A consumer that keeps every message alive (a list collected whole):
     // the buffers they share cannot be reused, so new ones are allocated
@@ -123,7 +132,7 @@ fn at_most_one_allocation_per_message() {
         stats.allocations, stats.reallocations
     );
     assert!(
-        per_message_kept <= 1.1,
+        per_message_kept <= 0.1,
         "{per_message_kept:.4} allocations per message: {stats:?}"
     );
     // Every kept message is intact.
