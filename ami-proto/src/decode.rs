@@ -148,16 +148,58 @@ pub struct Decoder {
     legacy_command: bool,
     /// Stream offset of `buf[0]`.
     consumed: u64,
-    /// No message end starts in `buf[..frame_from]` (the framer's resume
-    /// point for a message still coming in).
-    frame_from: usize,
     /// A message no longer than this cannot break any limit, so the framer
     /// can take it whole without looking at its lines.
     fast_limit: usize,
     /// `\n\r\n`: a line ending followed by an empty CRLF line.
-    crlf_end: memmem::Finder<'static>,
+    crlf_end: EndFinder,
     /// `\n\n`: a line ending followed by an empty bare-LF line.
-    lf_end: memmem::Finder<'static>,
+    lf_end: EndFinder,
+}
+
+/// A `memmem` search for one form of message end that remembers what it
+/// found, in stream offsets, so that no byte is searched twice: a stream
+/// that only ever ends messages one way is searched once for the other.
+#[derive(Debug)]
+struct EndFinder {
+    finder: memmem::Finder<'static>,
+    /// Stream offset of the next match, once seen.
+    found: Option<u64>,
+    /// No match starts before this stream offset other than `found`.
+    searched_to: u64,
+}
+
+impl EndFinder {
+    fn new(pattern: &'static [u8]) -> Self {
+        Self {
+            finder: memmem::Finder::new(pattern),
+            found: None,
+            searched_to: 0,
+        }
+    }
+
+    /// The first match in `buf`, which starts at stream offset `base`.
+    fn find(&mut self, buf: &[u8], base: u64) -> Option<usize> {
+        if let Some(found) = self.found.filter(|&f| f >= base) {
+            return usize::try_from(found - base).ok();
+        }
+        let from = usize::try_from(self.searched_to.saturating_sub(base))
+            .map_or(buf.len(), |f| f.min(buf.len()));
+        match self.finder.find(&buf[from..]) {
+            Some(i) => {
+                let at = from + i;
+                self.found = Some(base + at as u64);
+                self.searched_to = base + at as u64 + 1;
+                Some(at)
+            }
+            None => {
+                self.found = None;
+                let tail = self.finder.needle().len() - 1;
+                self.searched_to = base + buf.len().saturating_sub(tail) as u64;
+                None
+            }
+        }
+    }
 }
 
 /// What the framer made of the front of the buffer.
@@ -201,13 +243,12 @@ impl Decoder {
             follows: false,
             legacy_command: false,
             consumed: 0,
-            frame_from: 0,
             fast_limit: limits
                 .max_line_len
                 .min(limits.max_message_len)
                 .min(limits.max_headers.saturating_mul(2)),
-            crlf_end: memmem::Finder::new(b"\n\r\n").into_owned(),
-            lf_end: memmem::Finder::new(b"\n\n").into_owned(),
+            crlf_end: EndFinder::new(b"\n\r\n"),
+            lf_end: EndFinder::new(b"\n\n"),
         }
     }
 
@@ -384,22 +425,19 @@ impl Decoder {
                 _ => break,
             }
         }
-        let from = self.frame_from;
-        let crlf = self.crlf_end.find(&self.buf[from..]).map(|i| from + i);
-        // A bare-LF empty line before the CRLF one ends the message first.
-        let lf_upto = crlf.map_or(self.buf.len(), |p| p + 1);
-        let end = match self.lf_end.find(&self.buf[from..lf_upto]) {
-            Some(i) => from + i + 2,
-            None => match crlf {
-                Some(p) => p + 3,
-                None => {
-                    if self.buf.len() > self.fast_limit {
-                        return Framed::LineByLine;
-                    }
-                    self.frame_from = self.buf.len().saturating_sub(2);
-                    return Framed::Wait;
+        // The first empty line ends the message, whichever its line ending.
+        let crlf = self.crlf_end.find(&self.buf, self.consumed);
+        let lf = self.lf_end.find(&self.buf, self.consumed);
+        let end = match (crlf, lf) {
+            (Some(p), Some(q)) if q < p => q + 2,
+            (Some(p), _) => p + 3,
+            (None, Some(q)) => q + 2,
+            (None, None) => {
+                if self.buf.len() > self.fast_limit {
+                    return Framed::LineByLine;
                 }
-            },
+                return Framed::Wait;
+            }
         };
         if end > self.fast_limit {
             return Framed::LineByLine;
@@ -419,7 +457,6 @@ impl Decoder {
         };
         let bytes = self.buf.split_to(end).freeze();
         self.consumed += end as u64;
-        self.frame_from = 0;
         let name = first.map(|(_, value)| value);
         Framed::Item(Decoded::Message(Message::new(bytes, kind, name)))
     }
@@ -706,14 +743,12 @@ impl Decoder {
         self.consumed += n as u64;
         self.scan = 0;
         self.newline_free = 0;
-        self.frame_from = 0;
     }
 
     fn reset_message(&mut self) {
         self.entries.clear();
         self.scan = 0;
         self.newline_free = 0;
-        self.frame_from = 0;
         self.kind = None;
         self.follows = false;
         self.legacy_command = false;
