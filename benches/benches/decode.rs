@@ -3,7 +3,12 @@
 //! by the port), beside the ceiling: a plain `memchr::memmem` pass over the
 //! same bytes counting message ends (`\r\n\r\n`).
 //!
-//! Two groups measure the same three functions: `decode_bytes` reports MB/s
+//! `ami_proto_decoder_64k_chunks` frames every message (its lines are read
+//! on demand, and nothing asks); `ami_proto_decoder_every_line_64k_chunks`
+//! also reads every line of every message, the work the peer's codec does
+//! for each message.
+//!
+//! Two groups measure the same functions: `decode_bytes` reports MB/s
 //! (`Throughput::Bytes`), `decode_msgs` messages/s (`Throughput::Elements`).
 //!
 //! ```text
@@ -40,6 +45,27 @@ fn decode_chunked(corpus: &[u8]) -> usize {
     }
     assert!(decoder.finish().is_none(), "the corpus ends on a message");
     messages
+}
+
+/// Like [`decode_chunked`], and then reads every line of every message (as
+/// the peers' codecs do for every message, into maps): what a consumer that
+/// looks at every header pays. Returns the messages and the lines seen.
+fn decode_every_line(corpus: &[u8]) -> (usize, usize) {
+    let mut decoder = Decoder::new();
+    let (mut messages, mut lines) = (0, 0);
+    for chunk in corpus.chunks(CHUNK) {
+        decoder.feed(chunk);
+        while let Some(item) = decoder.decode() {
+            if let Decoded::Message(message) = &item {
+                messages += 1;
+                for line in message.lines() {
+                    lines += 1;
+                    black_box(line);
+                }
+            }
+        }
+    }
+    (messages, lines)
 }
 
 /// The fastest peer: `asterisk-rs-ami` 0.8.0's `AmiCodec` (a
@@ -85,6 +111,13 @@ fn bench(c: &mut Criterion) {
     let finder = memmem::Finder::new(b"\r\n\r\n");
     // Every function counts the same messages, or the comparison is moot.
     assert_eq!(decode_chunked(&corpus), MESSAGES);
+    let (messages, lines) = decode_every_line(&corpus);
+    assert_eq!(messages, MESSAGES);
+    // Every line but the empty ones that end messages, and the banner.
+    assert_eq!(
+        lines,
+        memchr::memchr_iter(b'\n', &corpus).count() - MESSAGES - 1
+    );
     assert_eq!(memmem_count(&finder, &corpus), MESSAGES);
     assert_eq!(memchr_lines_count(&corpus), MESSAGES);
     assert_eq!(asterisk_rs_ami_chunked(&corpus), MESSAGES);
@@ -108,6 +141,9 @@ fn bench(c: &mut Criterion) {
             .throughput(throughput);
         group.bench_function("ami_proto_decoder_64k_chunks", |b| {
             b.iter(|| decode_chunked(&corpus));
+        });
+        group.bench_function("ami_proto_decoder_every_line_64k_chunks", |b| {
+            b.iter(|| decode_every_line(&corpus));
         });
         group.bench_function("peer_asterisk_rs_ami_0_8_codec_64k_chunks", |b| {
             b.iter(|| asterisk_rs_ami_chunked(&corpus));

@@ -4,9 +4,10 @@
 //! The server writes the corpus's banner line, reads one message (the
 //! client's `Login`, decoded with [`ami_proto::Decoder`]), answers it with
 //! `Response: Success` and the login's `ActionID`, then writes the rest of
-//! the corpus in large writes, and waits for the client to close. It parses
-//! nothing else and allocates nothing per message, so what a run measures
-//! is the client.
+//! the corpus in large writes, and waits for the client to close. A client
+//! that asks for an MD5 `Challenge` first gets one (any `Key` is accepted)
+//! before its `Login`. It parses nothing else and allocates nothing per
+//! message, so what a run measures is the client.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -80,7 +81,9 @@ fn serve(mut stream: TcpStream, corpus: &[u8]) -> io::Result<()> {
     let (banner, body) = split_banner(corpus);
     stream.write_all(banner)?;
 
-    // The login, whatever it is: only its ActionID is kept.
+    // The login, whatever it is: only its ActionID is kept. An MD5
+    // `Challenge` before it is answered with a fixed challenge (the key is
+    // not checked), for clients that insist on one.
     let mut decoder = Decoder::new();
     let mut buf = vec![0; 64 * 1024];
     let action_id = 'login: loop {
@@ -91,10 +94,17 @@ fn serve(mut stream: TcpStream, corpus: &[u8]) -> io::Result<()> {
         decoder.feed(&buf[..n]);
         while let Some(item) = decoder.decode() {
             if let Decoded::Message(m) = item {
-                break 'login m
+                let action_id = m
                     .action_id()
                     .map(|v| v.to_str_lossy().into_owned())
                     .unwrap_or_default();
+                if m.get("Action")
+                    .is_some_and(|a| a.eq_ignore_ascii_case("Challenge"))
+                {
+                    stream.write_all(&challenge_reply(&action_id))?;
+                    continue;
+                }
+                break 'login action_id;
             }
         }
     };
@@ -144,6 +154,19 @@ fn serve(mut stream: TcpStream, corpus: &[u8]) -> io::Result<()> {
     }
     let _ = stream.shutdown(Shutdown::Both);
     Ok(())
+}
+
+/// The answer to `Action: Challenge`: a fixed challenge, as Asterisk
+/// would send a random one.
+fn challenge_reply(action_id: &str) -> Vec<u8> {
+    let mut reply = b"Response: Success\r\n".to_vec();
+    if !action_id.is_empty() {
+        reply.extend_from_slice(b"ActionID: ");
+        reply.extend_from_slice(action_id.as_bytes());
+        reply.extend_from_slice(b"\r\n");
+    }
+    reply.extend_from_slice(b"Challenge: 840215749\r\n\r\n");
+    reply
 }
 
 fn is_disconnect(e: &io::Error) -> bool {
