@@ -2,7 +2,11 @@
 //! task does the same way whatever its runtime — which waiter gets which
 //! outcome, where events go, when to reconnect, how to end. An adapter
 //! keeps only its I/O loop (read, write, commands, timer) and its channel
-//! types, plugged in through [`Reply`] and [`Publish`].
+//! types, plugged in through [`Reply`] and [`Publish`]. [`Publisher`] is a
+//! [`Publish`] for them: a bounded broadcast to their subscribers, the same
+//! on every runtime.
+
+mod fanout;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -11,6 +15,8 @@ use crate::client_options::{ClientError, Incoming, Reconnect};
 use crate::connection::{Connection, SendOptions};
 use crate::encode::Action;
 use crate::outcome::{ActionHandle, CloseReason, Event, Response, Violation};
+
+pub use fanout::{BATCH, Hub, Publisher, Subscriber};
 
 /// A one-shot answer channel of the adapter's runtime.
 pub trait Reply<T> {
@@ -23,6 +29,15 @@ pub trait Reply<T> {
 pub trait Publish {
     /// Hands an item to every subscriber, never waiting for one.
     fn publish(&self, item: Incoming);
+
+    /// Hands every item of `items` to every subscriber, in order, and
+    /// empties it: one socket read's worth of events at a time. Default:
+    /// [`publish`](Self::publish) each.
+    fn publish_all(&self, items: &mut Vec<Incoming>) {
+        for item in items.drain(..) {
+            self.publish(item);
+        }
+    }
 
     /// Reports a non-fatal protocol violation (to a log). Default: ignored.
     fn violation(&self, violation: Violation) {
@@ -51,6 +66,16 @@ pub enum Command<R, C> {
     },
 }
 
+impl Publish for Publisher {
+    fn publish(&self, item: Incoming) {
+        let _ = Publisher::publish(self, item);
+    }
+
+    fn publish_all(&self, items: &mut Vec<Incoming>) {
+        let _ = Publisher::publish_all(self, items);
+    }
+}
+
 /// The per-client bookkeeping of an async adapter's driver: waiters by
 /// handle, pending closers, and whether the user is closing.
 #[derive(Debug)]
@@ -58,6 +83,8 @@ pub struct Driver<R, C> {
     waiters: HashMap<ActionHandle, R>,
     closers: Vec<C>,
     stopping: bool,
+    /// Events gathered by [`dispatch`](Self::dispatch), published together.
+    batch: Vec<Incoming>,
 }
 
 impl<R, C> Default for Driver<R, C> {
@@ -66,6 +93,7 @@ impl<R, C> Default for Driver<R, C> {
             waiters: HashMap::new(),
             closers: Vec::new(),
             stopping: false,
+            batch: Vec::new(),
         }
     }
 }
@@ -144,19 +172,28 @@ where
     }
 
     /// Hands the connection's events out: outcomes to their waiters,
-    /// messages to the subscribers.
+    /// messages to the subscribers — in batches (one
+    /// [`publish_all`](Publish::publish_all) per call, or per run of
+    /// messages between two outcomes, so that a waiter never hears its
+    /// answer before the events that came ahead of it are published).
     pub fn dispatch(&mut self, conn: &mut Connection, events: &impl Publish) {
         while let Some(event) = conn.poll_event() {
             match event {
                 Event::ActionCompleted { handle, outcome } => {
                     if let Some(waiter) = self.waiters.remove(&handle) {
+                        if !self.batch.is_empty() {
+                            events.publish_all(&mut self.batch);
+                        }
                         waiter.reply(outcome.map_err(ClientError::from));
                     }
                 }
-                Event::Message(message) => events.publish(Incoming::Event(message)),
+                Event::Message(message) => self.batch.push(Incoming::Event(message)),
                 Event::Violation(violation) => events.violation(violation),
                 _ => {}
             }
+        }
+        if !self.batch.is_empty() {
+            events.publish_all(&mut self.batch);
         }
     }
 

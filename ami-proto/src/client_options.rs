@@ -95,7 +95,11 @@ pub struct ClientOptions {
     /// TCP connect timeout per address. Default 10 s.
     pub connect_timeout: Duration,
     /// Unread events kept per subscriber; beyond it the oldest are dropped
-    /// and counted. Default 10 000.
+    /// and counted. Default 10 000. Memory follows what is unread, not this
+    /// bound: nothing is allocated up front, and events every subscriber
+    /// has taken are let go at once. (An async subscription takes up to
+    /// [`adapter::BATCH`](crate::adapter::BATCH) events at a time into a
+    /// buffer of its own, beyond this bound.)
     pub event_buffer: usize,
     /// `SO_KEEPALIVE` with this idle time. Default off.
     pub tcp_keepalive: Option<Duration>,
@@ -214,11 +218,34 @@ impl ClientOptions {
     }
 
     /// Unread events kept (per subscriber for the async clients). Default
-    /// 10 000.
+    /// 10 000. A large bound costs nothing until events pile up.
     #[must_use]
     pub fn event_buffer(mut self, events: usize) -> Self {
         self.event_buffer = events.max(1);
         self
+    }
+
+    /// How many bytes an adapter reads from the socket at once, and hands
+    /// to the core (and its events to the subscribers) as one batch: large,
+    /// so that a flood costs few system calls and wake-ups, but no more
+    /// events than the [event buffer](Self::event_buffer) holds (counting
+    /// 64 bytes an event; real ones are several hundred), so that a
+    /// subscriber that keeps up does not lose events to a single read.
+    /// `event_buffer` × 64 bytes, within 64 KiB (what every read was before)
+    /// and 512 KiB; 512 KiB with the default buffer.
+    ///
+    /// ```
+    /// use ami_proto::ClientOptions;
+    /// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?;
+    /// assert_eq!(options.read_size(), 512 * 1024);
+    /// assert_eq!(options.event_buffer(1_000).read_size(), 64 * 1024);
+    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// ```
+    #[must_use]
+    pub fn read_size(&self) -> usize {
+        const MIN: usize = 64 * 1024;
+        const MAX: usize = 512 * 1024;
+        self.event_buffer.saturating_mul(64).clamp(MIN, MAX)
     }
 
     /// TCP keepalive (`SO_KEEPALIVE`) with this idle time.

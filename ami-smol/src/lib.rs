@@ -1,7 +1,8 @@
 //! smol / async-io Asterisk Manager Interface client.
 //!
-//! The same client as `ami-tokio`, over `async-io` sockets and timers,
-//! `async-channel` and `async-broadcast`. It needs no particular executor:
+//! The same client as `ami-tokio`, over `async-io` sockets and timers and
+//! `async-channel` (events fan out through `ami-proto`'s runtime-neutral
+//! `adapter::Publisher`, as in `ami-tokio`). It needs no particular executor:
 //! the connection is driven on a thread of its own by `async_io::block_on`,
 //! and the handle's futures run under `smol::block_on`,
 //! `futures::executor::block_on` or any other executor, as long as
@@ -42,6 +43,7 @@ mod stream;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use ami_proto::adapter::{Hub, Subscriber};
 use ami_proto::{Action, CloseReason, Response, SendOptions};
 pub use ami_proto::{ClientOptions, Incoming, Reconnect};
 use futures_lite::Stream;
@@ -65,9 +67,9 @@ pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
 /// State the driver shares with the handles.
 pub(crate) struct Shared {
     /// Subscribing goes through this; `None` once the driver ended.
-    pub(crate) events: Mutex<Option<async_broadcast::InactiveReceiver<Incoming>>>,
-    /// The receiver made before the login, for the first subscriber.
-    pub(crate) first: Mutex<Option<async_broadcast::Receiver<Incoming>>>,
+    pub(crate) events: Mutex<Option<Hub>>,
+    /// The subscriber made before the login, for the first subscription.
+    pub(crate) first: Mutex<Option<Subscriber>>,
     pub(crate) version: Mutex<Option<String>>,
     pub(crate) closed: Mutex<Option<CloseReason>>,
 }
@@ -146,11 +148,9 @@ impl Client {
     /// received since the login.
     #[must_use]
     pub fn events(&self) -> Subscription {
-        let receiver = lock(&self.shared.first).take().or_else(|| {
-            lock(&self.shared.events)
-                .as_ref()
-                .map(async_broadcast::InactiveReceiver::activate_cloned)
-        });
+        let receiver = lock(&self.shared.first)
+            .take()
+            .or_else(|| lock(&self.shared.events).as_ref().map(Hub::subscribe));
         Subscription { receiver }
     }
 
@@ -203,8 +203,13 @@ impl Client {
 
 /// One subscriber's events, bounded. Use [`recv`](Self::recv) or
 /// [`into_stream`](Self::into_stream).
+///
+/// The driver publishes a socket read's worth of events at a time and
+/// wakes a waiting subscription once per batch; the subscription takes up
+/// to [`ami_proto::adapter::BATCH`] of them at a time, so that most
+/// [`recv`](Self::recv)s neither lock nor wait.
 pub struct Subscription {
-    receiver: Option<async_broadcast::Receiver<Incoming>>,
+    receiver: Option<Subscriber>,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -218,11 +223,11 @@ impl Subscription {
     /// buffer is drained.
     pub async fn recv(&mut self) -> Option<Incoming> {
         let receiver = self.receiver.as_mut()?;
-        match receiver.recv_direct().await {
-            Ok(item) => Some(item),
-            Err(async_broadcast::RecvError::Overflowed(n)) => Some(Incoming::Lost(n)),
-            Err(async_broadcast::RecvError::Closed) => None,
+        let item = std::future::poll_fn(|cx| receiver.poll_recv(cx)).await;
+        if item.is_none() {
+            self.receiver = None;
         }
+        item
     }
 
     /// The subscription as a `Stream`.

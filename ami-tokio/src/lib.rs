@@ -52,15 +52,14 @@ mod stream;
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use ami_proto::adapter::{Hub, Subscriber};
 use ami_proto::{Action, CloseReason, Response, SendOptions};
 pub use ami_proto::{ClientOptions, Incoming, Reconnect};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_stream::Stream;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.
@@ -81,10 +80,10 @@ pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
 /// State the driver shares with the handles.
 #[derive(Default)]
 pub(crate) struct Shared {
-    /// Subscribing goes through this sender; `None` once the driver ended.
-    pub(crate) events: Mutex<Option<broadcast::Sender<Incoming>>>,
-    /// The receiver made before the login, for the first subscriber.
-    pub(crate) first: Mutex<Option<broadcast::Receiver<Incoming>>>,
+    /// Subscribing goes through this; `None` once the driver ended.
+    pub(crate) events: Mutex<Option<Hub>>,
+    /// The subscriber made before the login, for the first subscription.
+    pub(crate) first: Mutex<Option<Subscriber>>,
     pub(crate) version: Mutex<Option<String>>,
     /// Why the driver ended, once it has.
     pub(crate) closed: Mutex<Option<CloseReason>>,
@@ -163,14 +162,10 @@ impl Client {
     /// received since the login.
     #[must_use]
     pub fn events(&self) -> Subscription {
-        let receiver = lock(&self.shared.first).take().or_else(|| {
-            lock(&self.shared.events)
-                .as_ref()
-                .map(broadcast::Sender::subscribe)
-        });
-        Subscription {
-            inner: receiver.map(BroadcastStream::new),
-        }
+        let inner = lock(&self.shared.first)
+            .take()
+            .or_else(|| lock(&self.shared.events).as_ref().map(Hub::subscribe));
+        Subscription { inner }
     }
 
     /// The AMI version from the current connection's banner.
@@ -215,8 +210,15 @@ impl Client {
 
 /// One subscriber's events: a bounded buffer of its own. Use
 /// [`recv`](Self::recv) or the `Stream` implementation.
+///
+/// The driver publishes a socket read's worth of events at a time and
+/// wakes a waiting subscription once per batch; the subscription takes up
+/// to [`ami_proto::adapter::BATCH`] of them at a time, so that most
+/// [`recv`](Self::recv)s neither lock nor wait. It takes part in Tokio's
+/// cooperative scheduling, charged per batch: a task that always finds an
+/// event still yields now and then.
 pub struct Subscription {
-    inner: Option<BroadcastStream<Incoming>>,
+    inner: Option<Subscriber>,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -240,12 +242,21 @@ impl Stream for Subscription {
         let Some(inner) = self.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        match Pin::new(inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(item))) => Poll::Ready(Some(item)),
-            Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(n)))) => {
-                Poll::Ready(Some(Incoming::Lost(n)))
+        if let Some(item) = inner.recv_taken() {
+            return Poll::Ready(Some(item));
+        }
+        // Cooperative scheduling is charged per batch taken (one lock),
+        // like a socket read, not per event.
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        match inner.poll_recv(cx) {
+            Poll::Ready(Some(item)) => {
+                coop.made_progress();
+                Poll::Ready(Some(item))
             }
-            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(None) => {
+                self.inner = None;
+                Poll::Ready(None)
+            }
             Poll::Pending => Poll::Pending,
         }
     }

@@ -1,6 +1,6 @@
 //! The Tokio client against ami-testkit: concurrency, reconnection, a
-//! lagging subscriber under a flood, keepalive with paused time, cancel
-//! safety, closing, TLS.
+//! lagging subscriber under a flood (and one that keeps up), keepalive with
+//! paused time, cancel safety, closing, TLS.
 
 use std::time::Duration;
 
@@ -167,6 +167,39 @@ async fn lagging_subscriber_under_a_flood() {
     );
     assert!(lost > 0, "the slow subscriber lost some");
     // The driver kept draining the socket: the connection is alive.
+    client.ping().await.unwrap();
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_subscriber_that_keeps_up_on_the_drivers_thread_loses_nothing() {
+    // Current-thread runtime: the driver and the subscriber take turns.
+    // The driver yields after each read's worth of events (at most what
+    // the buffer holds), so a subscriber that keeps up never falls a
+    // buffer behind, however fast the flood comes.
+    const FLOOD: u64 = 50_000;
+    let server = Server::start();
+    let client = Client::connect_with(options(&server).event_buffer(1_000))
+        .await
+        .unwrap();
+    let mut events = client.events();
+    server.inject(Fault::Flood(FLOOD));
+    let mut delivered = 0u64;
+    while delivered < FLOOD {
+        let item = tokio::time::timeout(Duration::from_secs(30), events.recv())
+            .await
+            .expect("the flood keeps coming")
+            .expect("the stream is open");
+        match item {
+            Incoming::Event(event) => {
+                let name = event.name().unwrap().to_string();
+                if ["Newchannel", "Newstate", "Hangup"].contains(&name.as_str()) {
+                    delivered += 1;
+                }
+            }
+            other => panic!("after {delivered} events: {other:?}"),
+        }
+    }
     client.ping().await.unwrap();
     client.close().await;
 }
