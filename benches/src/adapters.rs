@@ -66,6 +66,9 @@ pub fn options(url: &str, event_buffer: usize) -> ClientOptions {
 /// How long a consumer waits for the next event before giving up.
 pub const IDLE: Duration = Duration::from_secs(20);
 
+/// How long an async consumer may take for the whole corpus.
+pub const RUN_LIMIT: Duration = Duration::from_secs(120);
+
 /// `ami-blocking`: `next_event` until the sentinel.
 ///
 /// # Errors
@@ -92,7 +95,7 @@ pub fn blocking(options: ClientOptions) -> Result<Tally, String> {
 /// the sentinel.
 ///
 /// # Errors
-/// Connection and login errors, or no event for [`IDLE`].
+/// Connection and login errors, or no sentinel within [`RUN_LIMIT`].
 pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Result<Tally, String> {
     let start = Instant::now();
     runtime.block_on(async move {
@@ -101,16 +104,20 @@ pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Resul
             .map_err(|e| e.to_string())?;
         let mut events = client.events();
         let mut tally = Tally::default();
-        loop {
-            match tokio::time::timeout(IDLE, events.recv()).await {
-                Ok(Some(incoming)) => {
-                    if tally.add(&incoming, start) {
-                        break;
-                    }
+        // One timer around the whole run, not one per event: the harness
+        // should not cost more than what it measures.
+        let run = async {
+            while let Some(incoming) = events.recv().await {
+                if tally.add(&incoming, start) {
+                    return true;
                 }
-                Ok(None) => return Err(format!("ami-tokio: stream ended: {tally:?}")),
-                Err(_) => return Err(format!("ami-tokio: idle for {IDLE:?}: {tally:?}")),
             }
+            false
+        };
+        match tokio::time::timeout(RUN_LIMIT, run).await {
+            Ok(true) => {}
+            Ok(false) => return Err(format!("ami-tokio: stream ended: {tally:?}")),
+            Err(_) => return Err(format!("ami-tokio: no sentinel in {RUN_LIMIT:?}: {tally:?}")),
         }
         client.close().await;
         Ok(tally)
