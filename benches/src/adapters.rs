@@ -117,7 +117,11 @@ pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Resul
         match tokio::time::timeout(RUN_LIMIT, run).await {
             Ok(true) => {}
             Ok(false) => return Err(format!("ami-tokio: stream ended: {tally:?}")),
-            Err(_) => return Err(format!("ami-tokio: no sentinel in {RUN_LIMIT:?}: {tally:?}")),
+            Err(_) => {
+                return Err(format!(
+                    "ami-tokio: no sentinel in {RUN_LIMIT:?}: {tally:?}"
+                ));
+            }
         }
         client.close().await;
         Ok(tally)
