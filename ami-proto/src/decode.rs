@@ -6,7 +6,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header};
+use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header, header_parts};
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -509,19 +509,12 @@ impl Decoder {
                 return Some(Some(self.fail(DecodeErrorKind::LineTooLong)));
             }
             // Keys are short: a plain loop beats a vectorised search's setup.
-            let colon = self.buf[start..end]
-                .iter()
-                .position(|&b| b == b':')
-                .map(|c| start + c);
             if self.entries.len() >= self.limits.max_headers {
                 return Some(Some(self.fail(DecodeErrorKind::TooManyHeaders)));
             }
-            match colon {
-                Some(c) if c > start => {
-                    let mut value = c + 1;
-                    if self.buf.get(value) == Some(&b' ') && value < end {
-                        value += 1;
-                    }
+            match header_parts(&self.buf[start..end]) {
+                Some((colon, value)) => {
+                    let (c, value) = (start + colon, start + value);
                     if self.kind.is_none() {
                         let kind = MessageKind::from_first_header(&self.buf[start..c]);
                         self.kind = Some(kind);

@@ -223,20 +223,29 @@ pub enum Line<'a> {
     Text(Value<'a>),
 }
 
+/// Where a line's header parts are: `Some((colon, value_start))` when the
+/// line is a header (its first colon is not its first byte; the value
+/// starts after the colon, less one space), `None` when it is text. The
+/// one definition of a header, for the line-by-line decoder and for the
+/// lines read off a message's bytes alike.
+pub(crate) fn header_parts(line: &[u8]) -> Option<(usize, usize)> {
+    let colon = find_byte(line, b':').filter(|&c| c > 0)?;
+    Some((colon, value_start(line, colon)))
+}
+
+/// Where the value of a header line starts, its colon at `colon`: after
+/// the colon and one space, if there is one.
+#[inline]
+fn value_start(line: &[u8], colon: usize) -> usize {
+    colon + 1 + usize::from(line.get(colon + 1) == Some(&b' '))
+}
+
 /// Splits one line's content (line ending removed) the way the decoder
-/// reads it: the key runs to the first colon, which must not be the first
-/// byte; one space after the colon is dropped. A line without such a colon
-/// is text.
+/// reads it (see [`header_parts`]).
 pub(crate) fn split_line(line: &[u8]) -> Line<'_> {
-    match find_byte(line, b':') {
-        Some(colon) if colon > 0 => {
-            let mut value = colon + 1;
-            if line.get(value) == Some(&b' ') {
-                value += 1;
-            }
-            Line::Header(Value(&line[..colon]), Value(&line[value..]))
-        }
-        _ => Line::Text(Value(line)),
+    match header_parts(line) {
+        Some((colon, value)) => Line::Header(Value(&line[..colon]), Value(&line[value..])),
+        None => Line::Text(Value(line)),
     }
 }
 
@@ -273,11 +282,7 @@ pub(crate) fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
 pub(crate) fn first_header(buf: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
     let mut pos = 0;
     while let Some((line, next)) = next_line(buf, pos) {
-        if let Some(colon) = find_byte(line, b':').filter(|&c| c > 0) {
-            let mut value = colon + 1;
-            if line.get(value) == Some(&b' ') {
-                value += 1;
-            }
+        if let Some((colon, value)) = header_parts(line) {
             return Some((pos..pos + colon, pos + value..pos + line.len()));
         }
         pos = next;
@@ -294,8 +299,7 @@ fn header_value<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
         && line[key.len()] == b':'
         && line[..key.len()].eq_ignore_ascii_case(key)
     {
-        let value = &line[key.len() + 1..];
-        Some(value.strip_prefix(b" ").unwrap_or(value))
+        Some(&line[value_start(line, key.len())..])
     } else {
         None
     }
@@ -468,12 +472,6 @@ impl Message {
         None
     }
 
-    fn get_all_bytes<'a>(&'a self, key: &'a [u8]) -> impl Iterator<Item = Value<'a>> + 'a {
-        self.headers()
-            .filter(move |(k, _)| k.0.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    }
-
     /// The first value of header `key` as a zero-copy [`Bytes`] slice of the
     /// message buffer, for keeping a value beyond the message's borrow.
     #[must_use]
@@ -484,7 +482,10 @@ impl Message {
 
     /// Every value of header `key` (ASCII case ignored), in wire order.
     pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = Value<'a>> + 'a {
-        self.get_all_bytes(key.as_bytes())
+        let key = key.as_bytes();
+        self.headers()
+            .filter(move |(k, _)| k.0.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 
     /// Whether header `key` is present (ASCII case ignored).
