@@ -20,6 +20,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "system,reporting,all",
     ),
     ("Events", "Control Event Flow.", "<none>"),
+    (
+        "Filter",
+        "Dynamically add filters for the current manager session.",
+        "system,all",
+    ),
     ("Hangup", "Hangup channel.", "system,call,all"),
     ("ListCommands", "List available manager commands.", "<none>"),
     ("Login", "Login Manager.", "<none>"),
@@ -91,6 +96,7 @@ pub(crate) fn builtin(ctx: &mut Ctx<'_>, name: &str, action: &Message) {
         "queuerule" => queue_rule(ctx, action),
         "originate" => originate(ctx, action),
         "hangup" => hangup(ctx, action),
+        "filter" => filter(ctx, action),
         "userevent" => user_event(ctx, action),
         "listcommands" => {
             let mut response = ServerMessage::response_to(action, "Success");
@@ -571,7 +577,12 @@ fn hangup(ctx: &mut Ctx<'_>, action: &Message) {
         ctx.send(&[error(action, "No channel specified")]);
         return;
     };
-    let events = lock(&ctx.shared.pbx).hangup_call(&channel.to_string());
+    // Asterisk takes `Cause` as a number and ignores what does not parse.
+    let cause = action
+        .get("Cause")
+        .and_then(|c| c.to_str_lossy().trim().parse::<u8>().ok())
+        .unwrap_or(0);
+    let events = lock(&ctx.shared.pbx).hangup_call(&channel.to_string(), cause);
     if events.is_empty() {
         ctx.send(&[error(action, "No such channel")]);
         return;
@@ -580,6 +591,39 @@ fn hangup(ctx: &mut Ctx<'_>, action: &Message) {
     for event in &events {
         ctx.shared.broadcast(event);
     }
+}
+
+/// `Filter`: `Operation: Add` and a regular expression over the event's
+/// text, `!` in front to exclude; Asterisk's messages for what it refuses.
+fn filter(ctx: &mut Ctx<'_>, action: &Message) {
+    let add = action
+        .get("Operation")
+        .is_some_and(|o| o.eq_ignore_ascii_case("Add"));
+    if !add {
+        ctx.send(&[error(action, "Unknown operation")]);
+        return;
+    }
+    let Some(filter) = action.get("Filter").filter(|f| !f.is_empty()) else {
+        ctx.send(&[error(
+            action,
+            "Filter was formatted incorrectly.  Check the syntax of the filter given.",
+        )]);
+        return;
+    };
+    let filter = filter.to_str_lossy();
+    let (exclude, pattern) = match filter.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, &*filter),
+    };
+    let Ok(regex) = regex::bytes::Regex::new(pattern) else {
+        ctx.send(&[error(
+            action,
+            "Filter did not compile.  Check the syntax of the filter given.",
+        )]);
+        return;
+    };
+    lock(&ctx.session.status).filters.push((exclude, regex));
+    ctx.send(&[ack(action, "Success")]);
 }
 
 fn user_event(ctx: &mut Ctx<'_>, action: &Message) {

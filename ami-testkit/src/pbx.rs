@@ -78,9 +78,12 @@ impl Channel {
 
     pub(crate) fn hangup(&self, cause: u8) -> ServerMessage {
         let text = match cause {
+            1 => "Unallocated (unassigned) number",
             16 => "Normal Clearing",
             17 => "User busy",
             19 => "No answer",
+            21 => "Call Rejected",
+            34 => "Circuit/channel congestion",
             _ => "Unknown",
         };
         self.call_event("Hangup")
@@ -389,7 +392,9 @@ impl Pbx {
 
     /// Hangs up every channel of the call `name` belongs to (same
     /// `Linkedid`); returns the `Hangup` events, none if no such channel.
-    pub(crate) fn hangup_call(&mut self, name: &str) -> Vec<ServerMessage> {
+    /// As in Asterisk, `name` itself ends with `cause` (0 when the AMI
+    /// `Hangup` gave none) and the channels it takes down with 16.
+    pub(crate) fn hangup_call(&mut self, name: &str, cause: u8) -> Vec<ServerMessage> {
         let Some(linkedid) = self.channel(name).map(|c| c.linkedid.clone()) else {
             return Vec::new();
         };
@@ -397,7 +402,7 @@ impl Pbx {
         let mut kept = Vec::with_capacity(self.channels.len());
         for channel in std::mem::take(&mut self.channels) {
             if channel.linkedid == linkedid {
-                events.push(channel.hangup(16));
+                events.push(channel.hangup(if channel.name == name { cause } else { 16 }));
             } else {
                 kept.push(channel);
             }
@@ -435,7 +440,7 @@ impl Pbx {
             // Waiting in the queue: a member takes it.
             (true, _) if roll < 70 => self.queue_answer(index),
             _ => {
-                let mut events = self.hangup_call(&call.caller);
+                let mut events = self.hangup_call(&call.caller, 16);
                 let member_call = call.queued
                     || call
                         .callee

@@ -174,7 +174,7 @@ impl Shared {
         for session in self.live_sessions() {
             let admitted = {
                 let status = lock(&session.status);
-                status.logged_in && status.filter.admits(message)
+                status.logged_in && status.filter.admits(message) && status.passes_filters(message)
             };
             if admitted {
                 session.send(message.as_bytes().clone());

@@ -47,7 +47,33 @@ struct Output {
 pub(crate) struct Status {
     pub(crate) logged_in: bool,
     pub(crate) filter: EventFilter,
+    /// The `Filter` action's filters: (exclude, pattern), in order added.
+    pub(crate) filters: Vec<(bool, regex::bytes::Regex)>,
     pub(crate) challenge: Option<String>,
+}
+
+impl Status {
+    /// Whether the `Filter` filters let `event` through, as Asterisk
+    /// applies them: with any including filter, one of them must match;
+    /// then no excluding (`!`) filter may match. The patterns are matched
+    /// against the event's text.
+    pub(crate) fn passes_filters(&self, event: &Message) -> bool {
+        if self.filters.is_empty() {
+            return true;
+        }
+        let text = event.as_bytes();
+        let mut includes = self
+            .filters
+            .iter()
+            .filter(|(exclude, _)| !exclude)
+            .peekable();
+        let included = includes.peek().is_none() || includes.any(|(_, re)| re.is_match(text));
+        included
+            && !self
+                .filters
+                .iter()
+                .any(|(exclude, re)| *exclude && re.is_match(text))
+    }
 }
 
 /// A connected client.
@@ -70,6 +96,7 @@ impl Session {
             status: Mutex::new(Status {
                 logged_in: false,
                 filter: EventFilter::Off,
+                filters: Vec::new(),
                 challenge: None,
             }),
         }

@@ -542,6 +542,119 @@ fn async_originate_then_originate_response() {
     assert_eq!(event.get("Application").unwrap(), "Echo");
 }
 
+/// As the real Asterisk 22 does (tests/real_asterisk.rs,
+/// `hangup_a_live_channel`, `call_events_from_dial_to_hangup`): the channel
+/// named in `Hangup` ends with its `Cause` (0 "Unknown" without one), the
+/// channels it takes down with 16 "Normal Clearing".
+#[test]
+fn hangup_carries_its_cause() {
+    let server = Server::start();
+    let mut client = Client::connect_events(&server);
+    for (cause, expected) in [(None, ("0", "Unknown")), (Some("17"), ("17", "User busy"))] {
+        let originate = Action::new("Originate")
+            .header("Channel", "Local/100@default")
+            .header("Context", "default")
+            .header("Exten", "200")
+            .header("Priority", "1")
+            .header("Async", "true");
+        client
+            .send_with(originate, SendOptions::originate_response())
+            .unwrap();
+        let channels = server.channels();
+        assert_eq!(channels.len(), 2, "{channels:?}");
+        let mut hangup = Action::new("Hangup").header("Channel", channels[0].as_str());
+        if let Some(cause) = cause {
+            hangup = hangup.header("Cause", cause);
+        }
+        client.send(hangup).unwrap();
+        let mut causes = Vec::new();
+        while causes.len() < 2 {
+            let event = client.next_event_named("Hangup", TIMEOUT).expect("Hangup");
+            causes.push((
+                event.get("Channel").unwrap().to_string(),
+                event.get("Cause").unwrap().to_string(),
+                event.get("Cause-txt").unwrap().to_string(),
+            ));
+        }
+        let named = causes.iter().find(|c| c.0 == channels[0]).unwrap();
+        assert_eq!((named.1.as_str(), named.2.as_str()), expected);
+        let other = causes.iter().find(|c| c.0 == channels[1]).unwrap();
+        assert_eq!(
+            (other.1.as_str(), other.2.as_str()),
+            ("16", "Normal Clearing")
+        );
+    }
+}
+
+/// `Filter`, as the real Asterisk 22 answers and applies it
+/// (tests/real_asterisk.rs, `filter_passes_only_matching_events`).
+#[test]
+fn filter_action_passes_only_matching_events() {
+    let server = Server::start();
+    let mut client = Client::connect_events(&server);
+    let mut errors = Vec::new();
+    for action in [
+        Action::new("Filter").header("Filter", "Event: X"),
+        Action::new("Filter")
+            .header("Operation", "Remove")
+            .header("Filter", "x"),
+        Action::new("Filter").header("Operation", "Add"),
+        Action::new("Filter")
+            .header("Operation", "Add")
+            .header("Filter", "(("),
+    ] {
+        let Err(ActionError::Rejected(response)) = client.send(action) else {
+            panic!("refused");
+        };
+        errors.push(response.text().unwrap().to_string());
+    }
+    assert_eq!(
+        errors,
+        [
+            "Unknown operation",
+            "Unknown operation",
+            "Filter was formatted incorrectly.  Check the syntax of the filter given.",
+            "Filter did not compile.  Check the syntax of the filter given.",
+        ]
+    );
+    for filter in ["UserEvent: keep", "!UserEvent: keep-not"] {
+        let added = client
+            .send(
+                Action::new("Filter")
+                    .header("Operation", "Add")
+                    .header("Filter", filter),
+            )
+            .unwrap();
+        assert_eq!(added.text().unwrap(), "Success");
+    }
+    // Another session without filters gets everything.
+    let mut plain = Client::connect_events(&server);
+    for name in ["drop", "keep-not", "keep-1", "keep-2"] {
+        client
+            .send(Action::new("UserEvent").header("UserEvent", name))
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let event = client
+            .next_event_named("UserEvent", TIMEOUT)
+            .expect("event");
+        got.push(event.get("UserEvent").unwrap().to_string());
+    }
+    assert_eq!(got, ["keep-1", "keep-2"]);
+    assert!(
+        client
+            .next_event_named("UserEvent", Duration::from_millis(200))
+            .is_none()
+    );
+    let mut all = Vec::new();
+    while all.len() < 4 {
+        let event = plain.next_event_named("UserEvent", TIMEOUT).expect("event");
+        all.push(event.get("UserEvent").unwrap().to_string());
+    }
+    assert_eq!(all, ["drop", "keep-not", "keep-1", "keep-2"]);
+}
+
 #[test]
 fn sync_originate_answers_when_up() {
     let server = Server::builder()
