@@ -395,6 +395,48 @@ pub enum ClientError {
     /// An ActionID this client did not send, or whose answer was taken.
     #[error("unknown ActionID {0:?}")]
     UnknownActionId(String),
+    /// A phase of connecting did not finish within its deadline
+    /// ([`ClientOptions::connect_timeout`] for TCP and TLS,
+    /// [`Config::login_timeout`] for the banner and the login).
+    #[error("{0}")]
+    ConnectTimeout(ConnectPhase),
+}
+
+/// The phases of connecting, each with a deadline, named in
+/// [`ClientError::ConnectTimeout`].
+///
+/// ```
+/// use ami_proto::{ClientError, ConnectPhase};
+/// let e = ClientError::ConnectTimeout(ConnectPhase::Banner);
+/// assert_eq!(
+///     e.to_string(),
+///     "no AMI banner in time (is this an Asterisk Manager port?); no credentials were sent"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectPhase {
+    /// The TCP connection.
+    Tcp,
+    /// The TLS handshake.
+    Tls,
+    /// Waiting for the `Asterisk Call Manager/…` banner.
+    Banner,
+    /// The login (and MD5 challenge), after the banner.
+    Login,
+}
+
+impl fmt::Display for ConnectPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Tcp => "TCP connection not established in time",
+            Self::Tls => "TLS handshake not finished in time (is this a TLS port?)",
+            Self::Banner => {
+                "no AMI banner in time (is this an Asterisk Manager port?); no credentials were sent"
+            }
+            Self::Login => "login not answered in time",
+        })
+    }
 }
 
 /// Asterisk's explanation: a Command's output (its `Message` only says
@@ -436,7 +478,8 @@ impl ClientError {
     pub fn from_login_close(reason: CloseReason) -> Self {
         match reason {
             CloseReason::AuthenticationFailed(message) => Self::Authentication(message),
-            CloseReason::LoginTimeout => Self::Timeout,
+            CloseReason::LoginTimeout => Self::ConnectTimeout(ConnectPhase::Login),
+            CloseReason::BannerTimeout => Self::ConnectTimeout(ConnectPhase::Banner),
             other => Self::Closed(other),
         }
     }

@@ -166,6 +166,35 @@ pub struct Config {
     /// different for every connection, so that IDs do not collide with other
     /// sessions' (OriginateResponse is broadcast with the originator's ID).
     pub action_id_prefix: Option<String>,
+    /// Where an answer without ActionID goes. Default
+    /// [`IdlessResponses::Strict`].
+    pub idless_responses: IdlessResponses,
+}
+
+/// What to do with a response that carries no ActionID.
+///
+/// Every action this client sends has an ActionID, and Asterisk echoes it
+/// in every answer; an answer without one belongs to no action (Asterisk
+/// answers a message without `Action` that way: `Missing action in
+/// request`). Taking it for the oldest action's answer would let it steal
+/// that answer and turn the real one into a stray event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IdlessResponses {
+    /// An ID-less response is a stray message
+    /// ([`Event::Message`](crate::Event::Message)), never an action's
+    /// answer, with two exceptions: a plain login or challenge answer
+    /// (`Message: Authentication accepted`/`failed`, a `Challenge` header)
+    /// while the login is under way; and, once the login answer came
+    /// without its ActionID (a server or proxy that drops them), the
+    /// oldest action awaiting a response, as such a server answers in
+    /// order.
+    #[default]
+    Strict,
+    /// Every ID-less response goes to the oldest action awaiting one (for
+    /// a proxy known to drop ActionIDs, or a replay of a client that sent
+    /// none).
+    InOrder,
 }
 
 impl Default for Config {
@@ -179,6 +208,7 @@ impl Default for Config {
             max_list_events: 100_000,
             limits: Limits::default(),
             action_id_prefix: None,
+            idless_responses: IdlessResponses::Strict,
         }
     }
 }

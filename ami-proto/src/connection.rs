@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::auth::md5_key;
-use crate::config::{AuthMethod, Config};
+use crate::config::{AuthMethod, Config, IdlessResponses};
 use crate::decode::{Decoded, Decoder};
 use crate::encode::Action;
 use crate::error::DecodeError;
@@ -179,6 +179,9 @@ pub struct Connection {
     next_ping: Option<Instant>,
     ping: Option<ActionHandle>,
     ending: bool,
+    /// The login answer came without its ActionID: ID-less answers are
+    /// matched in order (see `idless_owner`).
+    drops_action_ids: bool,
     transcript: Option<TranscriptHook>,
 }
 
@@ -221,6 +224,7 @@ impl Connection {
             next_ping: None,
             ping: None,
             ending: false,
+            drops_action_ids: false,
             transcript: None,
         }
     }
@@ -356,7 +360,11 @@ impl Connection {
         if matches!(self.state, State::AwaitingBanner | State::LoggingIn)
             && self.login_deadline.is_some_and(|d| d <= now)
         {
-            self.close_with(CloseReason::LoginTimeout);
+            self.close_with(if self.state == State::AwaitingBanner {
+                CloseReason::BannerTimeout
+            } else {
+                CloseReason::LoginTimeout
+            });
             return;
         }
         while let Some(handle) = self.pending.first_expired(now) {
@@ -696,9 +704,16 @@ impl Connection {
             Decoded::Message(message) => {
                 self.transcribe_in(message.as_bytes());
                 if self.state == State::AwaitingBanner {
-                    self.events
-                        .push_back(Event::Violation(Violation::MissingBanner));
-                    self.start_login(now);
+                    // Whatever this is (an HTTP server, an SSH banner, a
+                    // proxy's page), it is not Asterisk: the credentials
+                    // stay here.
+                    let first = message
+                        .as_bytes()
+                        .split(|&b| b == b'\n')
+                        .next()
+                        .unwrap_or(b"");
+                    self.close_with(CloseReason::NotAmi(quote(first)));
+                    return;
                 }
                 match message.kind() {
                     MessageKind::Event => self.on_event(now, message),
@@ -706,14 +721,45 @@ impl Connection {
                     MessageKind::Action => self.events.push_back(Event::Message(message)),
                 }
             }
+            Decoded::Error(error) if self.state == State::AwaitingBanner => {
+                // An endless or broken first line: not an AMI banner either.
+                let _ = error;
+                self.close_with(CloseReason::NotAmi(
+                    "a first line that breaks the decoder's limits".into(),
+                ));
+            }
             Decoded::Error(error) => self.on_decode_error(now, error),
+        }
+    }
+
+    /// The action an ID-less response belongs to, if any.
+    ///
+    /// Asterisk echoes the ActionID of every action that has one, and this
+    /// connection gives every action one: an answer without ActionID is
+    /// nobody's, and taking it for the oldest action's would steal that
+    /// action's real answer. Two exceptions: a plain login (or challenge)
+    /// answer while the login is the oldest action, and — once the login
+    /// answer itself came without its ActionID, a server that drops them —
+    /// the oldest action awaiting a response, as such a server answers in
+    /// order.
+    fn idless_owner(&self, message: &Message) -> Option<ActionHandle> {
+        let oldest = self.pending.oldest_awaiting_response()?;
+        match self.pending.get(oldest)?.role {
+            Role::Login => is_login_answer(message).then_some(oldest),
+            Role::Challenge => is_challenge_answer(message).then_some(oldest),
+            _ if self.drops_action_ids
+                || self.config.idless_responses == IdlessResponses::InOrder =>
+            {
+                Some(oldest)
+            }
+            _ => None,
         }
     }
 
     fn on_response(&mut self, now: Instant, message: Message) {
         let handle = match message.action_id() {
             Some(id) => self.pending.by_id(id.as_bytes()),
-            None => self.pending.oldest_awaiting_response(),
+            None => self.idless_owner(&message),
         };
         let Some(handle) = handle.filter(|h| {
             self.pending
@@ -777,6 +823,11 @@ impl Connection {
             }
             Role::Login => {
                 self.pending.remove(handle);
+                if message.action_id().is_none() {
+                    // The login went out with an ActionID: this server
+                    // drops them, and answers in order.
+                    self.drops_action_ids = true;
+                }
                 if is_error {
                     self.close_with(CloseReason::AuthenticationFailed(text_of(&message)));
                 } else {
@@ -861,7 +912,10 @@ impl Connection {
     fn on_decode_error(&mut self, now: Instant, error: DecodeError) {
         let handle = match error.action_id() {
             Some(id) => self.pending.by_id(id),
-            None if error.message_kind() == Some(MessageKind::Response) => {
+            None if error.message_kind() == Some(MessageKind::Response)
+                && (self.drops_action_ids
+                    || self.config.idless_responses == IdlessResponses::InOrder) =>
+            {
                 self.pending.oldest_awaiting_response()
             }
             None => None,
@@ -956,4 +1010,39 @@ fn random_prefix() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(0x5eed);
     format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff)
+}
+
+/// A plain answer to `Login`: `Message: Authentication accepted` or
+/// `Authentication failed` (what Asterisk says), whatever the status.
+fn is_login_answer(message: &Message) -> bool {
+    message.get("Message").is_some_and(|m| {
+        m.as_bytes()
+            .get(..14)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"Authentication"))
+    })
+}
+
+/// A plain answer to `Challenge`: a `Challenge` header, or an error about
+/// the `AuthType`.
+fn is_challenge_answer(message: &Message) -> bool {
+    message.contains("Challenge")
+        || message
+            .get("Message")
+            .is_some_and(|m| m.to_str_lossy().to_ascii_lowercase().contains("authtype"))
+}
+
+/// `line` for an error message: at most 80 bytes, printable ASCII kept,
+/// everything else escaped (`\x1b`, `\r`, …).
+fn quote(line: &[u8]) -> String {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut text: String = line
+        .iter()
+        .take(80)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if line.len() > 80 {
+        text.push('…');
+    }
+    text
 }

@@ -123,6 +123,15 @@ fn encode_block(
     for (name, value) in all() {
         check_header(name, value, strictness)?;
     }
+    if strictness == Strictness::AsteriskInput
+        && let Some((_, second)) = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(b"Action"))
+    {
+        return Err(EncodeError::SecondAction {
+            second: String::from_utf8_lossy(second).into_owned(),
+        });
+    }
     for (name, value) in all() {
         write_header(buf, name, value);
     }
@@ -137,7 +146,7 @@ fn encode_block(
 /// refuses, with a typed [`EncodeError`], what Asterisk would misread or
 /// reject: a CR or LF in a name or value (action injection), NUL, a name with
 /// `:` or white space, an empty name, a line over 1024 bytes, more than 128
-/// headers.
+/// headers, a second `Action` header.
 ///
 /// A header named `ActionID` (any case) sets the action's ActionID instead of
 /// being added a second time. When no ActionID is set, the client state

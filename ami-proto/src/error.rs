@@ -161,4 +161,11 @@ pub enum EncodeError {
     /// stop reading it.
     #[error("legacy Command output contains --END COMMAND--")]
     OutputHoldsTerminator,
+    /// An action carried a second `Action` header: Asterisk would run only
+    /// one of the two, and not necessarily the one meant.
+    #[error("a second Action header ({second:?}): one message is one action")]
+    SecondAction {
+        /// The second header's value, lossily decoded.
+        second: String,
+    },
 }

@@ -113,8 +113,8 @@ pub mod tls;
 pub mod typed;
 
 pub use auth::md5_key;
-pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect};
-pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
+pub use client_options::{ClientError, ClientOptions, ConnectPhase, Incoming, Reconnect};
+pub use config::{AuthMethod, Config, EventMask, IdlessResponses, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 
 pub use decode::{Decoded, Decoder, Limits};

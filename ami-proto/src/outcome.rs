@@ -135,9 +135,22 @@ pub enum CloseReason {
     /// Asterisk refused the login (and closes the socket itself).
     #[error("authentication failed: {0}")]
     AuthenticationFailed(String),
-    /// No banner and login within [`Config::login_timeout`](crate::Config::login_timeout).
-    #[error("login timed out")]
+    /// The banner came, the login was not answered within
+    /// [`Config::login_timeout`](crate::Config::login_timeout).
+    #[error("login not answered in time")]
     LoginTimeout,
+    /// No AMI banner within
+    /// [`Config::login_timeout`](crate::Config::login_timeout): nothing, or
+    /// an unfinished line, came. No credentials were sent.
+    #[error("no AMI banner in time (is this an Asterisk Manager port?); no credentials were sent")]
+    BannerTimeout,
+    /// The server's first line was not an AMI banner (`Asterisk Call
+    /// Manager/…`): the text holds that line, shortened, with control and
+    /// non-ASCII bytes escaped. No credentials were sent.
+    #[error(
+        "not an AMI server: it sent \"{0}\" instead of the Asterisk Call Manager banner; no credentials were sent"
+    )]
+    NotAmi(String),
     /// A keepalive ping got no answer in time: the connection is dead.
     #[error("keepalive ping not answered in time")]
     KeepaliveTimeout,
@@ -198,9 +211,6 @@ pub enum Violation {
     /// action.
     #[error("{0}")]
     Decode(DecodeError),
-    /// The stream did not start with the `Asterisk Call Manager/…` banner.
-    #[error("no banner before the first message")]
-    MissingBanner,
 }
 
 /// What the connection reports through [`Connection::poll_event`].

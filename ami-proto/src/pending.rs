@@ -93,7 +93,8 @@ impl Pending {
     }
 
     /// The oldest sent action still waiting for its response: where a
-    /// response without ActionID belongs, since Asterisk answers in order.
+    /// response without ActionID may belong, since Asterisk answers in
+    /// order (the connection decides whether it does).
     pub(crate) fn oldest_awaiting_response(&self) -> Option<ActionHandle> {
         self.entries
             .iter()

@@ -182,12 +182,25 @@ fn login_times_out_without_banner() {
     let queued = h.send(Action::new("Ping"));
     assert_eq!(h.conn.poll_timeout(), Some(h.t0 + Duration::from_secs(10)));
     h.advance(Duration::from_secs(10));
-    assert_eq!(h.closed, [CloseReason::LoginTimeout]);
+    assert_eq!(h.closed, [CloseReason::BannerTimeout]);
     assert!(matches!(
         h.outcome(queued),
-        Err(ActionError::ConnectionClosed(CloseReason::LoginTimeout))
+        Err(ActionError::ConnectionClosed(CloseReason::BannerTimeout))
     ));
     assert!(h.sent.is_empty(), "nothing sent without a banner");
+}
+
+#[test]
+fn login_times_out_after_the_banner() {
+    let mut h = Harness::new(Harness::config());
+    h.input(b"Asterisk Call Manager/11.0.0\r\n");
+    assert_eq!(h.sent[0].name().unwrap(), "Login");
+    h.advance(Duration::from_secs(10));
+    assert_eq!(h.closed, [CloseReason::LoginTimeout]);
+    assert_eq!(
+        ami_proto::ClientError::from_login_close(CloseReason::LoginTimeout).to_string(),
+        "login not answered in time"
+    );
 }
 
 #[test]
@@ -520,8 +533,11 @@ fn injection_is_refused_before_anything_is_sent() {
 }
 
 #[test]
-fn response_without_action_id_goes_to_the_oldest_awaiting() {
-    let mut h = Harness::ready(Harness::config());
+fn response_without_action_id_goes_to_the_oldest_on_a_server_that_drops_them() {
+    let mut h = Harness::new(Harness::config());
+    h.input(b"Asterisk Call Manager/11.0.0\r\n");
+    h.input(b"Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
+    assert!(h.authenticated);
     let a = h.send(Action::new("Ping"));
     let b = h.send(Action::new("Ping"));
     h.input(b"Response: Error\r\nMessage: Missing action in request\r\n\r\n");
@@ -666,12 +682,83 @@ fn transcript_redacts_secrets_and_debug_too() {
     assert!(!format!("{action:?}").contains("amp111"));
 }
 
+/// No credentials before a real banner: whatever else greets the client
+/// ends the connection, quoted.
 #[test]
-fn missing_banner_is_a_violation_not_a_failure() {
+fn a_wrong_banner_ends_the_connection_before_any_credentials() {
+    for (input, quoted) in [
+        (
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"[..],
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"Response: Error\r\nMessage: Missing action in request\r\n\r\n",
+            "Response: Error",
+        ),
+        (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "SSH-2.0-OpenSSH_9.2"),
+        (b"\x1b[2J\x07evil: x\r\n\r\n", "\\x1b[2J\\x07evil: x"),
+    ] {
+        let mut h = Harness::new(Harness::config());
+        let queued = h.send(Action::new("Ping"));
+        h.input(input);
+        assert!(h.sent.is_empty(), "nothing may be sent: {:?}", h.sent);
+        assert_eq!(h.closed, [CloseReason::NotAmi(quoted.into())]);
+        assert!(matches!(
+            h.outcome(queued),
+            Err(ActionError::ConnectionClosed(CloseReason::NotAmi(_)))
+        ));
+        assert!(h.violations.is_empty());
+    }
+    let long = format!("{}\r\n\r\n", "x".repeat(500));
     let mut h = Harness::new(Harness::config());
+    h.input(long.as_bytes());
+    let [CloseReason::NotAmi(text)] = &h.closed[..] else {
+        panic!("{:?}", h.closed);
+    };
+    assert_eq!(text.chars().count(), 81, "80 bytes and an ellipsis");
+    assert!(
+        CloseReason::NotAmi("HTTP/1.1 200 OK".into())
+            .to_string()
+            .contains("sent \"HTTP/1.1 200 OK\" instead of the Asterisk Call Manager banner")
+    );
+}
+
+/// A login completes only on its own ActionID, or on what is plainly a
+/// login answer.
+#[test]
+fn only_a_login_answer_completes_the_login() {
+    let mut h = Harness::new(Harness::config());
+    h.input(b"Asterisk Call Manager/11.0.0\r\n");
+    // ID-less, not a login answer: a stray message, the login still waits.
+    h.input(b"Response: Success\r\nMessage: Whatever\r\n\r\n");
+    assert!(!h.authenticated);
+    assert_eq!(h.messages.len(), 1);
+    // Someone else's ActionID: not ours either.
+    h.input(b"Response: Success\r\nActionID: other\r\nMessage: Authentication accepted\r\n\r\n");
+    assert!(!h.authenticated);
+    // An ID-less but plain login answer (a server that drops ActionIDs).
+    h.input(b"Response: Success\r\nMessage: Authentication accepted\r\n\r\n");
+    assert!(h.authenticated);
+    // Such a server answers in order: ID-less answers are matched in order.
+    let ping = h.send(Action::new("Ping"));
+    h.input(b"Response: Success\r\nPing: Pong\r\n\r\n");
+    assert!(h.outcome(ping).is_ok());
+}
+
+/// An ID-less Error never steals the answer of an action in flight.
+#[test]
+fn an_idless_error_does_not_steal_an_answer() {
+    let mut h = Harness::ready(Harness::config());
+    let ping = h.send(Action::new("Ping"));
+    let id = h.last_sent_id();
     h.input(b"Response: Error\r\nMessage: Missing action in request\r\n\r\n");
-    assert_eq!(h.violations, [Violation::MissingBanner]);
-    assert_eq!(h.sent[0].name().unwrap(), "Login");
+    assert!(!h.outcomes.contains_key(&ping));
+    assert_eq!(h.messages.len(), 1, "reported as a stray message");
+    h.input(format!("Response: Success\r\nActionID: {id}\r\nPing: Pong\r\n\r\n").as_bytes());
+    assert_eq!(
+        h.outcome(ping).as_ref().unwrap().get("Ping").unwrap(),
+        "Pong"
+    );
 }
 
 #[test]

@@ -120,6 +120,19 @@ fn scenario_29() -> Scenario {
     assert!(garbage.headers.is_empty() && garbage.id.is_none());
     s.plan[4] = Planned::stand_in("JustGarbageNoColon (no Action)");
     s.plan.insert(5, Planned::stand_in("stray empty line"));
+    // Two `Action` headers in one message: the encoder refuses that, so a
+    // stand-in under the capture's ActionID takes its place (Asterisk
+    // answered the first, Ping).
+    let dup = s.plan_index("29-dupaction");
+    assert_eq!(
+        s.plan[dup].wire.as_ref().unwrap().headers,
+        [("Action".to_string(), "CoreStatus".to_string())]
+    );
+    s.plan[dup] = Planned::user(WireAction::new(
+        "StandIn",
+        Some("29-dupaction"),
+        &[("For", "Action: Ping + Action: CoreStatus")],
+    ));
     s
 }
 
@@ -1021,12 +1034,18 @@ fn errors_29() {
         assert!(r.message().action_id().is_none());
     }
     // The odd but valid actions went out as the capture's client sent
-    // them (less the colon-less line, which an Action cannot carry).
+    // them (less the colon-less line, which an Action cannot carry); the
+    // second `Action` header is refused before sending.
     assert_eq!(run.sent[6].1.name, "Ping");
     assert_eq!(run.sent[7].1.name, "ping");
+    assert_eq!(run.sent[8].1.name, "StandIn");
     assert_eq!(
-        run.sent[8].1.headers,
-        [("Action".to_string(), "CoreStatus".to_string())]
+        Action::new("Ping")
+            .header("Action", "CoreStatus")
+            .to_bytes(),
+        Err(ami_proto::EncodeError::SecondAction {
+            second: "CoreStatus".into()
+        })
     );
     for (i, id) in [
         (3, "29-nocolon"),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ami_proto::{
     Action, ActionError, ActionHandle, Config, Connection, Decoded, Decoder, Event, EventMask,
-    Keepalive, Limits, Login, MessageKind, SendOptions, Violation,
+    IdlessResponses, Keepalive, Limits, Login, MessageKind, SendOptions,
 };
 
 use crate::reader::Reader;
@@ -65,7 +65,8 @@ const MAX_STEPS: usize = 400;
 /// * `c1`: action timeout `(c1 % 32 + 1) × 250 ms`, login timeout
 ///   `(c1 >> 5) + 1` s.
 /// * `c2 % 5`: `max_list_events` (0 to 4); `(c2 >> 3) % 4`: default limits,
-///   small ones, [`TINY_LIMITS`], or a message limit below the line limit.
+///   small ones, [`TINY_LIMITS`], or a message limit below the line limit;
+///   bit 7: ID-less answers matched in order (`IdlessResponses::InOrder`).
 /// * `c3`: keepalive interval `(c3 % 16 + 1) × 100 ms`, timeout
 ///   `((c3 >> 4) + 1) × 50 ms`.
 pub(crate) fn config(r: &mut Reader<'_>) -> (Config, bool) {
@@ -108,6 +109,11 @@ pub(crate) fn config(r: &mut Reader<'_>) -> (Config, bool) {
         max_list_events: usize::from(c2 % 5),
         limits,
         action_id_prefix: Some(PREFIX.into()),
+        idless_responses: if c2 & 0x80 != 0 {
+            IdlessResponses::InOrder
+        } else {
+            IdlessResponses::Strict
+        },
     };
     (config, c0 & 0x80 != 0)
 }
@@ -241,8 +247,8 @@ struct Harness {
     closed: u32,
     connected: u32,
     authenticated: u32,
-    /// Whether the server has greeted: a banner, or a first message
-    /// without one (`Violation::MissingBanner`).
+    /// Whether the server has greeted with a banner (anything else first
+    /// ends the connection before a byte is sent).
     greeted: bool,
     list_failures: usize,
 }
@@ -359,10 +365,6 @@ impl Harness {
                     self.connected += 1;
                     self.greeted = true;
                     assert!(self.connected == 1 && !closed_before);
-                }
-                Event::Violation(Violation::MissingBanner) => {
-                    assert!(!self.greeted && !closed_before, "MissingBanner twice");
-                    self.greeted = true;
                 }
                 Event::Authenticated => {
                     self.authenticated += 1;

@@ -182,6 +182,17 @@ fn expected(lines: &[(Vec<u8>, Vec<u8>)], asterisk: bool) -> Result<Vec<u8>, Enc
         wire.extend_from_slice(value);
         wire.extend_from_slice(b"\r\n");
     }
+    // One message is one action: a second `Action` header is refused.
+    if asterisk
+        && let Some((_, second)) = lines
+            .iter()
+            .skip(1)
+            .find(|(name, _)| name.eq_ignore_ascii_case(b"Action"))
+    {
+        return Err(EncodeError::SecondAction {
+            second: String::from_utf8_lossy(second).into_owned(),
+        });
+    }
     wire.extend_from_slice(b"\r\n");
     Ok(wire)
 }

@@ -276,10 +276,22 @@ fn config_for(sent: &[WireAction]) -> Config {
             Login::new(user, l.get("Secret").expect("Login without Secret"))
         }
     });
+    // The captures' clients sent some actions without ActionID and
+    // Asterisk answered them without one, in order: the replay matches
+    // them so (a live client gives every action an ID, and the default
+    // `Strict` leaves ID-less answers to nobody).
+    let idless = if sent.iter().any(|a| a.id.is_none() && !a.name.is_empty())
+        || sent.iter().any(|a| a.name.is_empty())
+    {
+        ami_proto::IdlessResponses::InOrder
+    } else {
+        ami_proto::IdlessResponses::Strict
+    };
     Config {
         login,
         events,
         action_id_prefix: Some("t".into()),
+        idless_responses: idless,
         ..Config::default()
     }
 }
