@@ -49,6 +49,22 @@ impl Fingerprint {
         Self(sha2::Sha256::digest(der).into())
     }
 
+    /// The fingerprint of the first certificate in PEM text (a CA file, or
+    /// Asterisk's `tlscertfile`), if it holds one.
+    ///
+    /// ```
+    /// use ami_proto::tls::Fingerprint;
+    /// assert_eq!(Fingerprint::of_pem(b"no certificate"), None);
+    /// ```
+    #[cfg(feature = "rustls")]
+    #[must_use]
+    pub fn of_pem(pem: &[u8]) -> Option<Self> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let der = CertificateDer::pem_slice_iter(pem).next()?.ok()?;
+        Some(Self::of_der(&der))
+    }
+
     /// The digest bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8; 32] {
