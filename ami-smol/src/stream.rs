@@ -75,7 +75,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
             };
             let connecting = futures_rustls::TlsConnector::from(handshake.config())
                 .connect(handshake.server_name(), recording);
-            let mut tls = async { connecting.await }
+            let mut tls = connecting
                 .or(async {
                     Timer::after(options.connect_timeout).await;
                     Err(io::Error::new(

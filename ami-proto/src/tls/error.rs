@@ -129,12 +129,12 @@ pub struct TlsError {
     /// What went wrong.
     pub kind: TlsErrorKind,
     /// The server, `host:port`, when a connection was made.
-    pub server: Option<String>,
+    pub server: Option<Box<str>>,
     /// The certificate the server presented, when the handshake got so far.
-    pub certificate: Option<PresentedCertificate>,
+    pub certificate: Option<Box<PresentedCertificate>>,
     /// What was trusted: `the CA file ca.pem`, `the Mozilla root
     /// certificates, and no CA file was given`, …
-    pub trusted: Option<String>,
+    pub trusted: Option<Box<str>>,
 }
 
 impl TlsError {
@@ -152,21 +152,21 @@ impl TlsError {
     /// With the server's `host:port`.
     #[must_use]
     pub fn server(mut self, server: impl Into<String>) -> Self {
-        self.server = Some(server.into());
+        self.server = Some(server.into().into_boxed_str());
         self
     }
 
     /// With the certificate the server presented.
     #[must_use]
     pub fn certificate(mut self, certificate: Option<PresentedCertificate>) -> Self {
-        self.certificate = certificate;
+        self.certificate = certificate.map(Box::new);
         self
     }
 
     /// With a description of what was trusted.
     #[must_use]
     pub fn trusted(mut self, trusted: impl Into<String>) -> Self {
-        self.trusted = Some(trusted.into());
+        self.trusted = Some(trusted.into().into_boxed_str());
         self
     }
 
@@ -193,7 +193,7 @@ fn pin_hint(fingerprint: Fingerprint) -> String {
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let server = self.server.as_deref().unwrap_or("the server");
-        let cert = self.certificate.as_ref();
+        let cert = self.certificate.as_deref();
         let about = |f: &mut fmt::Formatter<'_>| match cert {
             Some(c) => write!(
                 f,
