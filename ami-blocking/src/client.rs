@@ -83,10 +83,12 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
     let stream = match endpoint.transport {
         Transport::Tcp => Stream::Tcp(tcp),
         #[cfg(feature = "tls")]
-        Transport::Tls => Stream::Tls(Box::new(crate::tls::wrap(&options, &endpoint.host, tcp)?)),
+        Transport::Tls => Stream::Tls(Box::new(crate::tls::wrap(&options, tcp)?)),
         #[cfg(not(feature = "tls"))]
         Transport::Tls => {
-            return Err(Error::Tls("built without the `tls` feature".into()));
+            return Err(
+                ami_proto::tls::TlsError::new(ami_proto::tls::TlsErrorKind::Unsupported).into(),
+            );
         }
     };
     let hook = options.take_transcript_hook();

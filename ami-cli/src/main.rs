@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use ami_proto::tls::Fingerprint;
 use ami_proto::{Action, ClientError, ClientOptions, EventMask, Incoming, Line, Message, Response};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value as Json, json};
@@ -40,7 +41,8 @@ const AFTER_HELP: &str = "\
 Address:
   tcp://user:secret@host:port (default port 5038), tls://user:secret@host:port
   (default port 5039), user:secret@host, host:port. Options after '?':
-  auth=md5 (challenge login, like --md5), events=on|off|<mask>.
+  auth=md5 (challenge login, like --md5), events=on|off|<mask>,
+  pin=sha256:<hex> (tls:// only, like --tls-pin).
   The user and secret are percent-decoded. The secret can come from
   --secret-file or --ask-secret instead; it is never printed (--transcript
   shows 'Secret: <redacted>').
@@ -58,6 +60,8 @@ Examples:
   ami command \"core show channels\"
   AMI_URL=tcp://admin@pbx:5038 ami --secret-file ~/.ami-secret ping
   ami --url tls://admin:pw@pbx:5039 --ca-file ca.pem events --filter Hangup --json
+  ami --url tls://admin:pw@pbx:5039 --ca-file /etc/asterisk/keys/asterisk.crt ping
+  ami --url tls://admin:pw@pbx:5039 --tls-pin sha256:FD:AE:72:...:48:57 ping
   ami --runtime tokio action QueueStatus Queue=support";
 
 /// ami: talk to Asterisk over the Asterisk Manager Interface (AMI).
@@ -126,9 +130,17 @@ struct ConnectArgs {
     timeout: Option<Duration>,
 
     /// For tls://: trust the CA certificates of this PEM file (instead of
-    /// the Mozilla roots)
+    /// the Mozilla roots); it may be the server's own self-signed
+    /// certificate (Asterisk's tlscertfile)
     #[arg(long, value_name = "PATH", global = true)]
     ca_file: Option<PathBuf>,
+
+    /// For tls://: trust only the server certificate with this SHA-256
+    /// fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints it
+    /// (colons and case optional); no CA file needed. Same as ?pin= in the
+    /// URL
+    #[arg(long, value_name = "sha256:HEX", global = true)]
+    tls_pin: Option<Fingerprint>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -413,6 +425,9 @@ fn client_options(
     }
     if let Some(path) = &args.ca_file {
         options = options.ca_file(path);
+    }
+    if let Some(pin) = args.tls_pin {
+        options = options.tls_pin(pin);
     }
     if args.transcript {
         options = options.transcript(io::stderr());

@@ -469,6 +469,50 @@ fn tls_with_a_ca_file(rt: &str) {
     assert!(run.stderr.starts_with("ami: "), "{run:#?}");
 }
 
+fn tls_self_signed_and_pins(rt: &str) {
+    let server = Server::builder()
+        .tls_certificate(ami_testkit::Certificate::SelfSignedCa)
+        .start();
+    let url = format!("tls://admin:amp111@localhost:{}", server.addr().port());
+    let base = ["--url", url.as_str(), "--runtime", rt];
+    let run_with = |args: &[&str]| {
+        let mut all = base.to_vec();
+        all.extend_from_slice(args);
+        ami(&all)
+    };
+    let cert = temp_file("own.pem", server.cert_pem().unwrap());
+    run_with(&["--ca-file", cert.to_str().unwrap(), "ping"]).assert_ok();
+
+    let pin = ami_proto::tls::Fingerprint::of_der(server.presented_der().unwrap());
+    // Without a CA file or pin: the error names the certificate and how to trust it.
+    let run = run_with(&["ping"]);
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(run.stderr.starts_with("ami: TLS: localhost:"), "{run:#?}");
+    for want in [
+        "self-signed",
+        "CN=localhost",
+        pin.colon_hex().as_str(),
+        "--ca-file",
+        &format!("--tls-pin {pin}"),
+    ] {
+        assert!(run.stderr.contains(want), "{want}: {run:#?}");
+    }
+    assert!(!run.stderr.contains("I/O error"), "{run:#?}");
+
+    run_with(&["--tls-pin", &pin.to_string(), "ping"]).assert_ok();
+    let lower = pin.to_string().to_lowercase().replace(':', "");
+    run_with(&["--tls-pin", &lower.replacen("sha256", "sha256:", 1), "ping"]).assert_ok();
+
+    let run = run_with(&["--tls-pin", "sha256:abcd", "ping"]);
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(run.stderr.contains("64 hex digits"), "{run:#?}");
+
+    let wrong = format!("sha256:{}", "00".repeat(32));
+    let run = run_with(&["--tls-pin", &wrong, "ping"]);
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(run.stderr.contains("does not match the pin"), "{run:#?}");
+}
+
 fn connection_errors_exit_2(rt: &str) {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -584,6 +628,10 @@ macro_rules! on_runtime {
             #[test]
             fn tls_with_a_ca_file() {
                 super::tls_with_a_ca_file($rt);
+            }
+            #[test]
+            fn tls_self_signed_and_pins() {
+                super::tls_self_signed_and_pins($rt);
             }
             #[test]
             fn connection_errors_exit_2() {

@@ -12,6 +12,7 @@ use crate::connection::TranscriptHook;
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::error::EncodeError;
 use crate::outcome::{ActionError, CloseReason, Response};
+use crate::tls::{Fingerprint, TlsError};
 
 /// Reconnection with exponential backoff, jitter and a cap.
 ///
@@ -107,6 +108,7 @@ pub struct ClientOptions {
     pub reconnect: Option<Reconnect>,
     ca_file: Option<PathBuf>,
     ca_pem: Option<Vec<u8>>,
+    pin: Option<Fingerprint>,
     transcript: Option<TranscriptSink>,
 }
 
@@ -120,6 +122,7 @@ impl fmt::Debug for ClientOptions {
             .field("tcp_keepalive", &self.tcp_keepalive)
             .field("reconnect", &self.reconnect)
             .field("ca_file", &self.ca_file)
+            .field("pin", &self.pin)
             .field("transcript", &self.transcript.is_some())
             .finish_non_exhaustive()
     }
@@ -135,6 +138,7 @@ impl ClientOptions {
     /// Options for a parsed address.
     #[must_use]
     pub fn from_endpoint(endpoint: Endpoint) -> Self {
+        let pin = endpoint.pin;
         let config = Config {
             login: endpoint.login.clone(),
             events: endpoint.events.clone().unwrap_or_default(),
@@ -149,6 +153,7 @@ impl ClientOptions {
             reconnect: None,
             ca_file: None,
             ca_pem: None,
+            pin,
             transcript: None,
         }
     }
@@ -278,6 +283,53 @@ impl ClientOptions {
         self
     }
 
+    /// For `tls://`: the server's certificate must be the one with this
+    /// SHA-256 fingerprint (what `openssl x509 -noout -fingerprint -sha256`
+    /// prints), as `?pin=sha256:…` in the address does. Enough on its own:
+    /// without a CA file, the pinned certificate is trusted whoever signed
+    /// it, whatever names and dates it has; with a CA file, both must
+    /// hold. Handshake signatures are verified either way.
+    ///
+    /// ```
+    /// use ami_proto::ClientOptions;
+    /// use ami_proto::tls::Fingerprint;
+    ///
+    /// let pin: Fingerprint =
+    ///     "sha256:FD:AE:72:5B:44:CB:ED:E6:ED:2A:13:18:4E:4F:61:08:1E:A0:67:73:1D:AF:6A:01:FE:8E:AF:BD:1D:A0:48:57"
+    ///         .parse()?;
+    /// let options = ClientOptions::new("tls://admin:amp111@pbx.example:5039")?.tls_pin(pin);
+    /// assert_eq!(options.pinned(), Some(&pin));
+    ///
+    /// // The same from the address.
+    /// let url = format!("tls://admin:amp111@pbx.example:5039?pin={pin}");
+    /// assert_eq!(ClientOptions::new(&url)?.pinned(), Some(&pin));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn tls_pin(mut self, pin: Fingerprint) -> Self {
+        self.pin = Some(pin);
+        self
+    }
+
+    /// The pinned certificate fingerprint, if any.
+    #[must_use]
+    pub fn pinned(&self) -> Option<&Fingerprint> {
+        self.pin.as_ref()
+    }
+
+    /// What the CA settings name, for messages: `the CA file ca.pem`, …
+    #[must_use]
+    pub fn ca_description(&self) -> String {
+        match (&self.ca_file, &self.ca_pem) {
+            (Some(path), None) => format!("the CA file {}", path.display()),
+            (Some(path), Some(_)) => {
+                format!("the given CA PEM and the CA file {}", path.display())
+            }
+            (None, Some(_)) => "the given CA PEM".into(),
+            (None, None) => "no CA certificates (none given)".into(),
+        }
+    }
+
     /// A transcript of the traffic to `out` (seed 000's format: `>>` sent,
     /// `<<` received), with `Secret` and `Key` values redacted.
     #[must_use]
@@ -363,9 +415,13 @@ pub enum ClientError {
     /// Reading or writing the socket failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-    /// TLS could not be set up (bad CA, unknown server name, handshake).
+    /// TLS failed: the server's certificate is not trusted (self-signed,
+    /// unknown CA, expired, another name, not the pinned one), the server
+    /// does not speak TLS, the CA file cannot be used, the handshake broke.
+    /// The error says which, with the certificate's subject and
+    /// fingerprint and how to trust it.
     #[error("TLS: {0}")]
-    Tls(String),
+    Tls(Box<TlsError>),
     /// Asterisk refused the login, with its message.
     #[error("authentication failed: {0}")]
     Authentication(String),
@@ -456,6 +512,12 @@ fn rejected_text(response: &Response) -> String {
         output.join("\n")
     };
     format!("rejected by Asterisk: {text}")
+}
+
+impl From<TlsError> for ClientError {
+    fn from(error: TlsError) -> Self {
+        Self::Tls(Box::new(error))
+    }
 }
 
 impl From<ActionError> for ClientError {

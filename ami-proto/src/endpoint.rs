@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::config::{AuthMethod, EventMask, Login, Secret};
+use crate::tls::{Fingerprint, PinError};
 
 /// The transport an [`Endpoint`] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,9 @@ impl Transport {
 /// Accepted forms: `tcp://user:secret@host:port`, `tls://…` (`ssl://` too),
 /// `user:secret@host`, `host:port`, `host`. The user and secret are
 /// percent-decoded. Query options: `auth=md5` (challenge login),
-/// `events=on|off|<mask>`.
+/// `events=on|off|<mask>`, and for `tls://` `pin=sha256:<hex>` (the
+/// server's certificate must have this SHA-256 fingerprint; see
+/// [`Fingerprint`]).
 ///
 /// ```
 /// use ami_proto::{AuthMethod, Endpoint, EventMask, Transport};
@@ -44,6 +47,11 @@ impl Transport {
 /// assert_eq!(login.auth, AuthMethod::Md5);
 /// assert_eq!(e.events, Some(EventMask::Mask("call,user".into())));
 /// assert!(!format!("{e:?}").contains("p@ss"));
+///
+/// let pinned: Endpoint = "tls://pbx?pin=sha256:fd:ae:72:5b:44:cb:ed:e6:ed:2a:13:18:4e:4f:61:08:\
+///     1e:a0:67:73:1d:af:6a:01:fe:8e:af:bd:1d:a0:48:57".parse().unwrap();
+/// assert!(pinned.pin.unwrap().to_string().starts_with("sha256:FD:AE:72"));
+/// assert!("tls://pbx?pin=sha256:fdae".parse::<Endpoint>().is_err());
 ///
 /// let bare: Endpoint = "127.0.0.1".parse().unwrap();
 /// assert_eq!((bare.transport, bare.port, bare.login), (Transport::Tcp, 5038, None));
@@ -60,6 +68,9 @@ pub struct Endpoint {
     pub login: Option<Login>,
     /// The `events=` option, when given.
     pub events: Option<EventMask>,
+    /// The `pin=` option, when given: the SHA-256 fingerprint the server's
+    /// certificate must have.
+    pub pin: Option<Fingerprint>,
 }
 
 impl Endpoint {
@@ -103,6 +114,7 @@ impl Endpoint {
             Some(Login::new(decode(url.username())?, Secret::new(secret)))
         };
         let mut events = None;
+        let mut pin = None;
         for (key, value) in url.query_pairs() {
             match (&*key, &*value) {
                 ("auth", "md5") => match &mut login {
@@ -113,8 +125,14 @@ impl Endpoint {
                 ("events", "on") => events = Some(EventMask::On),
                 ("events", "off") => events = Some(EventMask::Off),
                 ("events", mask) => events = Some(EventMask::Mask(mask.to_owned())),
+                ("pin", value) => pin = Some(value.parse().map_err(EndpointError::Pin)?),
                 (key, _) => return Err(EndpointError::Option(key.to_owned())),
             }
+        }
+        if pin.is_some() && transport != Transport::Tls {
+            return Err(EndpointError::Invalid(
+                "pin= is for tls:// addresses (a certificate pin needs TLS)".into(),
+            ));
         }
         Ok(Self {
             transport,
@@ -122,6 +140,7 @@ impl Endpoint {
             port,
             login,
             events,
+            pin,
         })
     }
 
@@ -153,6 +172,7 @@ impl fmt::Debug for Endpoint {
             .field("port", &self.port)
             .field("login", &self.login)
             .field("events", &self.events)
+            .field("pin", &self.pin)
             .finish()
     }
 }
@@ -183,8 +203,11 @@ pub enum EndpointError {
     #[error("unknown scheme {0:?} (use tcp:// or tls://)")]
     Scheme(String),
     /// An unknown query option.
-    #[error("unknown option {0:?} (known: auth=md5, events=on|off|<mask>)")]
+    #[error("unknown option \"{0}\" (known: auth=md5, events=on|off|<mask>, pin=sha256:<hex>)")]
     Option(String),
+    /// A `pin=` option that is no SHA-256 fingerprint.
+    #[error("invalid pin= option: {0}")]
+    Pin(PinError),
 }
 
 #[cfg(test)]
@@ -248,6 +271,21 @@ mod tests {
             Err(EndpointError::Invalid(_))
         ));
         assert!(Endpoint::parse("tcp://:99999").is_err());
+        assert!(matches!(
+            Endpoint::parse("tls://x?pin=abcd"),
+            Err(EndpointError::Pin(PinError::Algorithm))
+        ));
+        assert!(matches!(
+            Endpoint::parse("tls://x?pin=sha256:abcd"),
+            Err(EndpointError::Pin(PinError::Length(4)))
+        ));
+        let pin = format!("sha256:{}", "ab".repeat(32));
+        assert!(matches!(
+            Endpoint::parse(&format!("tcp://x?pin={pin}")),
+            Err(EndpointError::Invalid(_))
+        ));
+        let e = Endpoint::parse(&format!("tls://x?pin={pin}")).unwrap();
+        assert_eq!(e.pin, Some(pin.parse().unwrap()));
     }
 
     #[test]

@@ -35,7 +35,9 @@
 //!   event Asterisk 22 documents (`ami_proto::typed`), generated from
 //!   its documentation by `cargo run -p ami-codegen`; raw access is never
 //!   lost.
-//! * `rustls` — the TLS trust settings the adapters share (`tls`).
+//! * `rustls` — the TLS client the adapters share ([`tls`]): trust (a CA
+//!   file, which may be the server's own self-signed certificate, or a
+//!   pin), the certificate verifier, and errors in plain words.
 //!
 //! # Time
 //!
@@ -107,7 +109,6 @@ mod outcome;
 mod pending;
 mod queue_rule;
 mod server;
-#[cfg(feature = "rustls")]
 pub mod tls;
 #[cfg(feature = "typed")]
 pub mod typed;

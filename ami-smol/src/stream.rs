@@ -16,7 +16,15 @@ use crate::{Error, Result};
 pub(crate) enum Stream {
     Tcp(TcpStream),
     #[cfg(feature = "tls")]
-    Tls(Box<futures_rustls::client::TlsStream<TcpStream>>),
+    Tls(Box<futures_rustls::client::TlsStream<Recording>>),
+}
+
+/// The TCP socket under TLS: tells the handshake what the server sends,
+/// until the handshake is over.
+#[cfg(feature = "tls")]
+pub(crate) struct Recording {
+    tcp: TcpStream,
+    received: Option<ami_proto::tls::Received>,
 }
 
 /// Connects to the options' address: every resolved address in turn, each
@@ -60,22 +68,30 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
         Transport::Tcp => Ok(Stream::Tcp(tcp)),
         #[cfg(feature = "tls")]
         Transport::Tls => {
-            use ami_proto::tls::{Trust, client_config, server_name};
-            let trust = match options.ca_pem_bytes() {
-                Ok(Some(pem)) => Trust::Pem(pem),
-                Ok(None) => Trust::WebPkiRoots,
-                Err(e) => return Err(Error::Tls(format!("CA file: {e}"))),
+            let handshake = ami_proto::tls::Handshake::new(options)?;
+            let recording = Recording {
+                tcp,
+                received: Some(handshake.received()),
             };
-            let config = client_config(&trust).map_err(|e| Error::Tls(e.0))?;
-            let name = server_name(&endpoint.host).map_err(|e| Error::Tls(e.0))?;
-            let tls = futures_rustls::TlsConnector::from(config)
-                .connect(name, tcp)
+            let connecting = futures_rustls::TlsConnector::from(handshake.config())
+                .connect(handshake.server_name(), recording);
+            let mut tls = connecting
+                .or(async {
+                    Timer::after(options.connect_timeout).await;
+                    Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "TLS handshake timed out",
+                    ))
+                })
                 .await
-                .map_err(|e| Error::Tls(e.to_string()))?;
+                .map_err(|e| handshake.error(e))?;
+            tls.get_mut().0.received = None;
             Ok(Stream::Tls(Box::new(tls)))
         }
         #[cfg(not(feature = "tls"))]
-        Transport::Tls => Err(Error::Tls("built without the `tls` feature".into())),
+        Transport::Tls => {
+            Err(ami_proto::tls::TlsError::new(ami_proto::tls::TlsErrorKind::Unsupported).into())
+        }
     }
 }
 
@@ -120,5 +136,40 @@ impl AsyncWrite for Stream {
             #[cfg(feature = "tls")]
             Self::Tls(s) => Pin::new(s).poll_close(cx),
         }
+    }
+}
+
+#[cfg(feature = "tls")]
+impl AsyncRead for Recording {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.tcp).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(n)), Some(received)) = (&polled, &this.received) {
+            received.record(&buf[..*n]);
+        }
+        polled
+    }
+}
+
+#[cfg(feature = "tls")]
+impl AsyncWrite for Recording {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_close(cx)
     }
 }

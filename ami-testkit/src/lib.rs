@@ -122,7 +122,10 @@
 //!
 //! With the `tls` feature, `Builder::tls` serves TLS (rustls, ring) with
 //! a certificate for `localhost` / `127.0.0.1` signed by a CA made at
-//! start; clients trust `Server::cert_pem`.
+//! start; clients trust `Server::cert_pem`. `Builder::tls_certificate`
+//! serves other kinds (`Certificate`): a self-signed `CA:TRUE`
+//! certificate for `CN=localhost`, as Asterisk installs have, or an
+//! expired one. `Server::presented_der` is the certificate a pin names.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -144,3 +147,5 @@ pub use fault::Fault;
 pub use replay::{Replay, ReplayError};
 pub use reply::Reply;
 pub use server::{Builder, Personality, Server, demo, url_or_demo};
+#[cfg(feature = "tls")]
+pub use tls::Certificate;

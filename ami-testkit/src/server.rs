@@ -255,7 +255,7 @@ pub struct Builder {
     handlers: Vec<(String, Handler)>,
     commands: Vec<(String, String)>,
     #[cfg(feature = "tls")]
-    tls: bool,
+    tls: Option<crate::tls::Certificate>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -285,7 +285,7 @@ impl Default for Builder {
             handlers: Vec::new(),
             commands: Vec::new(),
             #[cfg(feature = "tls")]
-            tls: false,
+            tls: None,
         }
     }
 }
@@ -387,7 +387,22 @@ impl Builder {
     /// `::1` signed by a CA made at start: trust [`Server::cert_pem`].
     #[cfg(feature = "tls")]
     pub fn tls(mut self) -> Self {
-        self.tls = true;
+        self.tls = Some(crate::tls::Certificate::CaSigned);
+        self
+    }
+
+    /// Speaks TLS with this kind of certificate; [`tls`](Self::tls) is
+    /// [`Certificate::CaSigned`](crate::Certificate::CaSigned).
+    ///
+    /// ```
+    /// use ami_testkit::{Certificate, Server};
+    /// // What most Asterisk installs have: trust the certificate itself.
+    /// let server = Server::builder().tls_certificate(Certificate::SelfSignedCa).start();
+    /// assert_eq!(server.cert_der(), server.presented_der());
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls_certificate(mut self, certificate: crate::tls::Certificate) -> Self {
+        self.tls = Some(certificate);
         self
     }
 
@@ -407,10 +422,9 @@ impl Builder {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let addr = listener.local_addr()?;
         #[cfg(feature = "tls")]
-        let tls = if self.tls {
-            Some(crate::tls::identity()?)
-        } else {
-            None
+        let tls = match self.tls {
+            Some(certificate) => Some(crate::tls::identity(certificate)?),
+            None => None,
         };
         let mut pbx = Pbx::new();
         if self.busy_pbx {
@@ -429,7 +443,7 @@ impl Builder {
                 busy_pbx: self.busy_pbx,
                 replay: self.replay.map(Arc::new),
                 #[cfg(feature = "tls")]
-                tls: self.tls,
+                tls: self.tls.is_some(),
             },
             addr,
             shutdown: AtomicBool::new(false),
@@ -702,6 +716,15 @@ impl Server {
     #[must_use]
     pub fn cert_der(&self) -> Option<&[u8]> {
         self.shared.tls.as_ref().map(|t| t.ca_der.as_ref())
+    }
+
+    /// The certificate the server presents (its leaf), DER: what a pin
+    /// names. The same as [`cert_der`](Self::cert_der) for a self-signed
+    /// one.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn presented_der(&self) -> Option<&[u8]> {
+        self.shared.tls.as_ref().map(|t| t.leaf_der.as_ref())
     }
 
     /// Answers action `name` (any case) with `f` instead of the built-in

@@ -1,6 +1,6 @@
-//! TLS: a certificate authority and a `localhost` certificate made at
-//! start with rcgen, and a rustls (ring provider) session shared by a
-//! reader and a writer thread.
+//! TLS: the server's certificate made at start with rcgen (signed by a CA
+//! made with it, or self-signed as most Asterisk installs have), and a
+//! rustls (ring provider) session shared by a reader and a writer thread.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -13,6 +13,24 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection};
 
+/// Which certificate a TLS server presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Certificate {
+    /// A certificate for `localhost`, `127.0.0.1` and `::1` (subject
+    /// alternative names), signed by a CA made at start; clients trust the
+    /// CA. What [`Builder::tls`](crate::Builder::tls) serves.
+    #[default]
+    CaSigned,
+    /// One self-signed `CA:TRUE` certificate with `CN=localhost` and no
+    /// subject alternative names, as `openssl req -x509 -subj /CN=localhost`
+    /// makes: what most Asterisk installs have. Clients trust the
+    /// certificate itself.
+    SelfSignedCa,
+    /// The same, expired: valid from 2020-01-01 to 2021-01-01.
+    ExpiredSelfSignedCa,
+}
+
 /// The server's TLS identity.
 #[derive(Debug)]
 pub(crate) struct Identity {
@@ -21,15 +39,63 @@ pub(crate) struct Identity {
     pub(crate) ca_pem: String,
     /// The same, DER.
     pub(crate) ca_der: CertificateDer<'static>,
+    /// The certificate the server presents, DER.
+    pub(crate) leaf_der: CertificateDer<'static>,
 }
 
 fn other(e: impl std::error::Error + Send + Sync + 'static) -> io::Error {
     io::Error::other(e)
 }
 
-/// Makes a CA and a certificate for `localhost`, `127.0.0.1` and `::1`
-/// signed by it.
-pub(crate) fn identity() -> io::Result<Identity> {
+/// Makes the server's certificate (and its CA).
+pub(crate) fn identity(certificate: Certificate) -> io::Result<Identity> {
+    match certificate {
+        Certificate::CaSigned => ca_signed(),
+        Certificate::SelfSignedCa => self_signed_ca(false),
+        Certificate::ExpiredSelfSignedCa => self_signed_ca(true),
+    }
+}
+
+fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: &KeyPair,
+) -> io::Result<Arc<ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(other)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(other)?;
+    Ok(Arc::new(config))
+}
+
+/// A self-signed `CA:TRUE` certificate, `CN=localhost`, no subject
+/// alternative names (what `openssl req -x509` makes).
+fn self_signed_ca(expired: bool) -> io::Result<Identity> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(other)?;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let key = KeyPair::generate().map_err(other)?;
+    let cert = params.self_signed(&key).map_err(other)?;
+    Ok(Identity {
+        config: server_config(vec![cert.der().clone()], &key)?,
+        ca_pem: cert.pem(),
+        ca_der: cert.der().clone(),
+        leaf_der: cert.der().clone(),
+    })
+}
+
+/// A CA and a certificate for `localhost`, `127.0.0.1` and `::1` signed by
+/// it.
+fn ca_signed() -> io::Result<Identity> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(other)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
@@ -54,18 +120,11 @@ pub(crate) fn identity() -> io::Result<Identity> {
     let key = KeyPair::generate().map_err(other)?;
     let cert = params.signed_by(&key, &ca).map_err(other)?;
 
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(other)?
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone(), ca.der().clone()], key_der)
-        .map_err(other)?;
     Ok(Identity {
-        config: Arc::new(config),
+        config: server_config(vec![cert.der().clone(), ca.der().clone()], &key)?,
         ca_pem: ca.pem(),
         ca_der: ca.der().clone(),
+        leaf_der: cert.der().clone(),
     })
 }
 
