@@ -19,6 +19,7 @@
 
 mod decode;
 mod session;
+mod text;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value as Json, json};
 
 use crate::session::{Runtime, Session};
+use crate::text::visible;
 
 /// How long `events` waits for an event before it looks at Ctrl-C again.
 const EVENT_POLL: Duration = Duration::from_millis(200);
@@ -141,7 +143,23 @@ struct ConnectArgs {
     /// URL
     #[arg(long, value_name = "sha256:HEX", global = true)]
     tls_pin: Option<Fingerprint>,
+
+    /// Ping Asterisk every SECS seconds and give up on a connection whose
+    /// ping is not answered within 10 s (or SECS, if shorter), so that a
+    /// dead peer is noticed; 0: off [default: 20 for `events`, off
+    /// otherwise]
+    #[arg(long, value_name = "SECS", value_parser = parse_keepalive, global = true)]
+    keepalive: Option<Duration>,
+
+    /// For `events`: when the connection drops, say so on stderr and
+    /// connect again (backoff from 0.5 s to 30 s) instead of exiting;
+    /// events sent while disconnected are missed
+    #[arg(long, global = true)]
+    reconnect: bool,
 }
+
+/// The keepalive default of the long-running subcommands.
+const EVENTS_KEEPALIVE: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
@@ -244,6 +262,13 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+fn parse_keepalive(text: &str) -> Result<Duration, String> {
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_secs(text)
+}
+
 fn parse_chunk(text: &str) -> Result<usize, String> {
     match text.parse() {
         Ok(0) => Err("the chunk size must be at least 1".into()),
@@ -288,12 +313,13 @@ fn main() -> ExitCode {
         Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
         Err(Failure::Rejected(lines)) => {
             for line in lines {
-                eprintln!("{line}");
+                eprintln!("{}", visible(&line));
             }
             ExitCode::from(1)
         }
         Err(Failure::Error(message)) => {
-            eprintln!("ami: {message}");
+            // It may quote the server (a login refusal, a banner).
+            eprintln!("ami: {}", visible(&message));
             ExitCode::from(2)
         }
     }
@@ -346,9 +372,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
     };
     let wants_events = matches!(job, Job::Events { .. });
-    let options = client_options(&cli.connect, &url, wants_events)?;
+    let login = resolve_login(&cli.connect, &url)?;
+    let options = client_options(&cli.connect, &url, wants_events, &login)?;
     let endpoint = options.endpoint().to_string();
-    let mut session = session::connect(cli.connect.runtime, options)?;
+    let runtime = cli.connect.runtime;
+    let mut session = session::connect(runtime, options)?;
     let result = match job {
         Job::Command(line) => command(&mut *session, &line),
         Job::Action(action) => send_action(&mut *session, action),
@@ -356,7 +384,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             count,
             json,
-        } => events(&mut *session, &filter, count, json),
+        } => {
+            // The async clients reconnect by themselves; the blocking one
+            // is connected anew from here.
+            let again = || {
+                // The same address and flags as the first time: they parse.
+                let options = client_options(&cli.connect, &url, true, &login)
+                    .map_err(|_| ClientError::Closing)?;
+                session::connect(runtime, options)
+            };
+            let reconnect = (cli.connect.reconnect && runtime == Runtime::Blocking)
+                .then_some(&again as &dyn Fn() -> Result<Box<dyn Session>, ClientError>);
+            events(
+                &mut session,
+                &EventsJob {
+                    filter: &filter,
+                    count,
+                    json,
+                    reconnect: cli.connect.reconnect,
+                },
+                reconnect,
+            )
+        }
         Job::Ping => ping(&mut *session, &endpoint),
     };
     session.close();
@@ -368,12 +417,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
 /// encoder.
 fn build_action(name: &str, fields: &[String]) -> Result<Action, Failure> {
     let mut action = Action::new(name);
+    let mut action_id = false;
     for field in fields {
         let (key, value) = field.split_once('=').ok_or_else(|| {
             Failure::Error(format!(
                 "action field {field:?} is not KEY=VALUE (e.g. Channel=Local/100@default)"
             ))
         })?;
+        if key.trim().eq_ignore_ascii_case("Action") {
+            return Err(Failure::Error(format!(
+                "action field {field:?}: the action's name is the first argument ({name}); \
+                 a second Action header would make one message two actions"
+            )));
+        }
+        if key.eq_ignore_ascii_case("ActionID") {
+            if action_id {
+                return Err(Failure::Error(format!(
+                    "action field {field:?}: ActionID is given twice; an action has one"
+                )));
+            }
+            action_id = true;
+        }
         action.push_header(key, value);
     }
     action
@@ -382,13 +446,10 @@ fn build_action(name: &str, fields: &[String]) -> Result<Action, Failure> {
     Ok(action)
 }
 
-/// The client options from the address and the flags.
-fn client_options(
-    args: &ConnectArgs,
-    url: &str,
-    wants_events: bool,
-) -> Result<ClientOptions, Failure> {
-    let mut options = ClientOptions::new(url).map_err(|e| Failure::Error(e.to_string()))?;
+/// The user and secret, from the flags or the address (asked once, also
+/// for reconnections).
+fn resolve_login(args: &ConnectArgs, url: &str) -> Result<(String, String), Failure> {
+    let options = ClientOptions::new(url).map_err(|e| Failure::Error(e.to_string()))?;
     let from_url = options.endpoint().login.clone();
     let user = args
         .user
@@ -410,7 +471,19 @@ fn client_options(
             .map(|l| l.secret.expose().to_owned())
             .unwrap_or_default()
     };
-    options = options.login(user, secret);
+    Ok((user, secret))
+}
+
+/// The client options from the address, the flags and the login.
+fn client_options(
+    args: &ConnectArgs,
+    url: &str,
+    wants_events: bool,
+    (user, secret): &(String, String),
+) -> Result<ClientOptions, Failure> {
+    let mut options = ClientOptions::new(url)
+        .map_err(|e| Failure::Error(e.to_string()))?
+        .login(user, secret.as_str());
     if args.md5 {
         options = options.md5(true);
     }
@@ -431,6 +504,16 @@ fn client_options(
     }
     if args.transcript {
         options = options.transcript(io::stderr());
+    }
+    let keepalive = args
+        .keepalive
+        .or(wants_events.then_some(EVENTS_KEEPALIVE))
+        .filter(|k| !k.is_zero());
+    if let Some(interval) = keepalive {
+        options = options.keepalive(interval, interval.min(Duration::from_secs(10)));
+    }
+    if args.reconnect {
+        options = options.reconnect(ami_proto::Reconnect::default());
     }
     Ok(options)
 }
@@ -477,7 +560,7 @@ fn command(session: &mut dyn Session, command: &str) -> Result<(), Failure> {
     let lines = session.command(command)?;
     let mut out = io::stdout().lock();
     for line in lines {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", visible(&line))?;
     }
     out.flush()?;
     Ok(())
@@ -512,13 +595,22 @@ fn response_json(response: &Response) -> Json {
     })
 }
 
-fn events(
-    session: &mut dyn Session,
-    filter: &[String],
+/// What `events` was asked for.
+struct EventsJob<'a> {
+    filter: &'a [String],
     count: Option<u64>,
     json: bool,
+    /// Reconnect when the connection drops (instead of exiting).
+    reconnect: bool,
+}
+
+fn events(
+    session: &mut Box<dyn Session>,
+    job: &EventsJob<'_>,
+    connect_again: Option<&dyn Fn() -> Result<Box<dyn Session>, ClientError>>,
 ) -> Result<(), Failure> {
-    let filter: Vec<&str> = filter
+    let filter: Vec<&str> = job
+        .filter
         .iter()
         .map(|f| f.trim())
         .filter(|f| !f.is_empty())
@@ -536,10 +628,30 @@ fn events(
 
     let mut out = io::stdout().lock();
     let mut printed = 0;
-    while count.is_none_or(|n| printed < n) && !stop.load(Ordering::SeqCst) {
-        match session.next_event(EVENT_POLL)? {
+    while job.count.is_none_or(|n| printed < n) && !stop.load(Ordering::SeqCst) {
+        let item = match session.next_event(EVENT_POLL) {
+            Ok(item) => item,
+            Err(ClientError::Closed(reason)) => {
+                // The blocking client is closed for good: connect anew.
+                let Some(again) = connect_again else {
+                    return Err(ClientError::Closed(reason).into());
+                };
+                eprintln!(
+                    "ami: connection lost ({}); reconnecting",
+                    visible(&reason.to_string())
+                );
+                let Some(new) = reconnect(again, &stop) else {
+                    break;
+                };
+                *session = new;
+                eprintln!("ami: reconnected");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match item {
             Some(Incoming::Event(event)) if wanted(&event, &filter) => {
-                if json {
+                if job.json {
                     writeln!(out, "{}", decode::fields(&event))?;
                 } else {
                     write_block(&mut out, &event)?;
@@ -548,10 +660,50 @@ fn events(
                 printed += 1;
             }
             Some(Incoming::Lost(n)) => eprintln!("ami: lost {n} events"),
+            Some(Incoming::Disconnected(reason)) => {
+                if !job.reconnect {
+                    return Err(ClientError::Closed(reason).into());
+                }
+                eprintln!(
+                    "ami: connection lost ({}); reconnecting",
+                    visible(&reason.to_string())
+                );
+            }
+            Some(Incoming::Reconnected) => eprintln!("ami: reconnected"),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Connects again with backoff until it works or Ctrl-C; says why each
+/// attempt failed.
+fn reconnect(
+    connect: &dyn Fn() -> Result<Box<dyn Session>, ClientError>,
+    stop: &AtomicBool,
+) -> Option<Box<dyn Session>> {
+    let policy = ami_proto::Reconnect::default();
+    for attempt in 0.. {
+        // A jitter source good enough for spreading reconnections.
+        let random = f64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos()),
+        ) / 1e9;
+        let delay = policy.delay(attempt, random)?;
+        let until = std::time::Instant::now() + delay;
+        while std::time::Instant::now() < until {
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            std::thread::sleep(EVENT_POLL.min(until - std::time::Instant::now()));
+        }
+        match connect() {
+            Ok(session) => return Some(session),
+            Err(e) => eprintln!("ami: reconnecting: {}", visible(&e.to_string())),
+        }
+    }
+    None
 }
 
 fn wanted(event: &Message, filter: &[&str]) -> bool {
@@ -561,14 +713,18 @@ fn wanted(event: &Message, filter: &[&str]) -> bool {
             .is_some_and(|name| filter.iter().any(|f| name.eq_ignore_ascii_case(f)))
 }
 
-/// An event as Asterisk shows it: its lines, then an empty line.
+/// An event as Asterisk shows it: its lines, then an empty line; control
+/// characters from the wire escaped.
 fn write_block(out: &mut impl Write, event: &Message) -> io::Result<()> {
     for line in event.lines() {
         match line {
-            Line::Header(key, value) => {
-                writeln!(out, "{}: {}", key.to_str_lossy(), value.to_str_lossy())?;
-            }
-            Line::Text(text) => writeln!(out, "{}", text.to_str_lossy())?,
+            Line::Header(key, value) => writeln!(
+                out,
+                "{}: {}",
+                visible(&key.to_str_lossy()),
+                visible(&value.to_str_lossy())
+            )?,
+            Line::Text(text) => writeln!(out, "{}", visible(&text.to_str_lossy()))?,
         }
     }
     writeln!(out)

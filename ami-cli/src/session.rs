@@ -87,11 +87,12 @@ impl Session for ami_blocking::Client {
     }
 }
 
-/// The async clients end a subscription with `Disconnected` (then `None`);
-/// the blocking one with `Err(Closed)`. The subcommands see the latter.
+/// The async clients report a drop with `Disconnected` (then, with
+/// reconnection, `Reconnected`; without, `None`): the subcommands see those
+/// items, and the end of the stream as `Err(Closed)`, like the blocking
+/// client's.
 fn closed_stream(item: Option<Incoming>) -> Result<Option<Incoming>, ClientError> {
     match item {
-        Some(Incoming::Disconnected(reason)) => Err(ClientError::Closed(reason)),
         Some(item) => Ok(Some(item)),
         None => Err(ClientError::Closed(CloseReason::PeerClosed)),
     }

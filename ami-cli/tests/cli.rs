@@ -335,6 +335,117 @@ fn events_readable_blocks(rt: &str) {
     );
 }
 
+/// Control bytes from the wire never reach the terminal raw: events,
+/// Command output and error messages show them escaped.
+fn text_output_escapes_control_bytes(rt: &str) {
+    let server = Server::builder()
+        .command("evil", "clear\x1b[2Jbell\x07 tab\tok\n")
+        .start();
+    let run = ami_at(&server, rt, &["command", "evil"]);
+    run.assert_ok();
+    assert_eq!(run.stdout, "clear\\x1b[2Jbell\\x07 tab\tok\n");
+
+    let url = server.url();
+    let child = ami_command(&[
+        "--url",
+        &url,
+        "--runtime",
+        rt,
+        "events",
+        "--filter",
+        "UserEvent",
+        "--count",
+        "1",
+    ])
+    .spawn()
+    .expect("start ami");
+    assert!(server.wait_logged_in(1, RUN_LIMIT), "ami logged in");
+    server.push_event(
+        ServerMessage::event("UserEvent")
+            .header("UserEvent", "x\x1b]0;pwned\x07")
+            .header("Csi", "\u{9b}31m"),
+    );
+    let run = finish(child);
+    run.assert_ok();
+    assert_eq!(
+        run.stdout,
+        "Event: UserEvent\nUserEvent: x\\x1b]0;pwned\\x07\nCsi: \\u{9b}31m\n\n"
+    );
+    assert!(!run.stdout.contains('\x1b') && !run.stdout.contains('\x07'));
+}
+
+/// A server that greets with HTTP gets no credentials; the error quotes
+/// it, escaped.
+fn a_wrong_banner_is_named(rt: &str) {
+    let server = Server::builder()
+        .greeting(b"HTTP/1.1 200 OK\x1b[2J\r\n\r\n".to_vec())
+        .start();
+    let run = ami_at(&server, rt, &["ping"]);
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("not an AMI server: it sent \"HTTP/1.1 200 OK\\x1b[2J\""),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains('\x1b'));
+    assert!(server.received().is_empty());
+}
+
+/// `--keepalive` notices a peer that stopped answering.
+fn keepalive_notices_a_dead_peer(rt: &str) {
+    let server = Server::start();
+    server.inject(ami_testkit::Fault::IgnorePings);
+    let started = Instant::now();
+    let run = ami_at(&server, rt, &["--keepalive", "0.3", "events"]);
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(run.stderr.contains("keepalive"), "{run:#?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// `--reconnect`: a dropped connection is reported and made again, and
+/// events flow on.
+fn events_reconnect(rt: &str) {
+    let server = Server::start();
+    let url = server.url();
+    let child = ami_command(&[
+        "--url",
+        &url,
+        "--runtime",
+        rt,
+        "--reconnect",
+        "events",
+        "--filter",
+        "UserEvent",
+        "--count",
+        "2",
+    ])
+    .spawn()
+    .expect("start ami");
+    assert!(server.wait_logged_in(1, RUN_LIMIT), "ami logged in");
+    server.push_event(ServerMessage::event("UserEvent").header("UserEvent", "before"));
+    std::thread::sleep(Duration::from_millis(300));
+    server.inject(ami_testkit::Fault::Disconnect);
+    // Logged in again: the new session is the only one.
+    let deadline = Instant::now() + RUN_LIMIT;
+    while server.received_actions("Login").len() < 2 {
+        assert!(Instant::now() < deadline, "ami did not log in again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.wait_logged_in(1, RUN_LIMIT));
+    std::thread::sleep(Duration::from_millis(200));
+    server.push_event(ServerMessage::event("UserEvent").header("UserEvent", "after"));
+    let run = finish(child);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("UserEvent: before") && run.stdout.contains("UserEvent: after"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("reconnecting") && run.stderr.contains("ami: reconnected"),
+        "{run:#?}"
+    );
+}
+
 fn ping_prints_the_round_trip(rt: &str) {
     let server = Server::start();
     let run = ami_at(&server, rt, &["ping"]);
@@ -608,6 +719,22 @@ macro_rules! on_runtime {
             #[test]
             fn events_readable_blocks() {
                 super::events_readable_blocks($rt);
+            }
+            #[test]
+            fn text_output_escapes_control_bytes() {
+                super::text_output_escapes_control_bytes($rt);
+            }
+            #[test]
+            fn a_wrong_banner_is_named() {
+                super::a_wrong_banner_is_named($rt);
+            }
+            #[test]
+            fn keepalive_notices_a_dead_peer() {
+                super::keepalive_notices_a_dead_peer($rt);
+            }
+            #[test]
+            fn events_reconnect() {
+                super::events_reconnect($rt);
             }
             #[test]
             fn ping_prints_the_round_trip() {
@@ -933,4 +1060,12 @@ fn usage_errors_exit_2_before_connecting() {
     // Checked before the embedded PBX is started.
     let run = ami(&["action", "Ping", "NoEqualsSign"]);
     assert!(!run.stderr.contains("embedded"), "{run:#?}");
+    // One message is one action, with one ActionID.
+    let run = ami(&["action", "Ping", "Action=Hangup"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(run.stderr.contains("a second Action header"), "{run:#?}");
+    assert!(!run.stderr.contains("embedded"), "{run:#?}");
+    let run = ami(&["action", "Ping", "ActionID=a", "actionid=b"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(run.stderr.contains("ActionID is given twice"), "{run:#?}");
 }

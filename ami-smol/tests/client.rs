@@ -290,3 +290,99 @@ fn tls_with_a_self_signed_certificate() {
         client.close().await;
     });
 }
+
+// ---- hostile and broken servers -------------------------------------------
+
+/// A server that answers HTTP instead of the banner gets no credentials;
+/// the error quotes what came.
+#[test]
+fn a_wrong_banner_gets_no_credentials() {
+    let server = Server::builder()
+        .greeting(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec())
+        .start();
+    match smol::block_on(Client::connect_with(options(&server))) {
+        Err(Error::Closed(CloseReason::NotAmi(first))) => assert_eq!(first, "HTTP/1.1 200 OK"),
+        other => panic!("{other:?}"),
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(server.received().is_empty(), "{:?}", server.received());
+}
+
+/// A server that accepts and says nothing: every phase has a deadline, and
+/// the error names it.
+#[test]
+fn silent_servers_time_out_naming_the_phase() {
+    let server = Server::builder().greeting(Vec::new()).start();
+    let started = Instant::now();
+    let quick = options(&server).connect_timeout(Duration::from_millis(300));
+    let result = smol::block_on(Client::connect_with(quick));
+    assert!(
+        matches!(
+            result,
+            Err(Error::ConnectTimeout(ami_proto::ConnectPhase::Banner))
+        ),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(server.received().is_empty());
+
+    // TLS: a TCP listener that never answers the handshake.
+    let port = mute_listener();
+    let started = Instant::now();
+    let url = format!("tls://u:s@localhost:{port}?pin=sha256:{}", "ab".repeat(32));
+    let options = ClientOptions::new(&url)
+        .unwrap()
+        .connect_timeout(Duration::from_millis(300));
+    match smol::block_on(Client::connect_with(options)) {
+        Err(Error::Tls(e)) => assert!(e.to_string().contains("in time"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// An ID-less Error (`Missing action in request`) is nobody's answer: the
+/// action in flight still gets its own, and the stray one is handed out.
+#[test]
+fn an_idless_error_does_not_steal_an_answer() {
+    let server = Server::start();
+    server.on_action("Ping", |action| {
+        let mut bytes = b"Response: Error\r\nMessage: Missing action in request\r\n\r\n".to_vec();
+        bytes.extend(
+            ServerMessage::response_to(action, "Success")
+                .header("Ping", "Pong")
+                .to_bytes()
+                .unwrap(),
+        );
+        Reply::raw(bytes)
+    });
+    smol::block_on(async {
+        let client = Client::connect_with(options(&server)).await.unwrap();
+        let mut events = client.events();
+        let pong = client.send(Action::new("Ping")).await.unwrap();
+        assert_eq!(pong.get("Ping").unwrap(), "Pong");
+        let stray = within(Duration::from_secs(2), async {
+            loop {
+                match events.recv().await {
+                    Some(Incoming::Event(m)) if m.get("Response").is_some() => break m,
+                    Some(_) => {}
+                    None => panic!("closed"),
+                }
+            }
+        })
+        .await
+        .expect("the stray answer is handed out");
+        assert_eq!(stray.get("Message").unwrap(), "Missing action in request");
+    });
+}
+
+/// A TCP port on 127.0.0.1 that accepts one connection and never writes.
+fn mute_listener() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let accepted = listener.accept();
+        std::thread::sleep(Duration::from_secs(5));
+        drop(accepted);
+    });
+    port
+}

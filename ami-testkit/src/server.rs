@@ -68,6 +68,7 @@ pub(crate) struct Settings {
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) busy_pbx: bool,
     pub(crate) replay: Option<Arc<Replay>>,
+    pub(crate) greeting: Option<Vec<u8>>,
     #[cfg(feature = "tls")]
     pub(crate) tls: bool,
 }
@@ -252,6 +253,7 @@ pub struct Builder {
     busy_pbx: bool,
     replay: Option<Replay>,
     faults: Vec<Fault>,
+    greeting: Option<Vec<u8>>,
     handlers: Vec<(String, Handler)>,
     commands: Vec<(String, String)>,
     #[cfg(feature = "tls")]
@@ -284,6 +286,7 @@ impl Default for Builder {
             faults: Vec::new(),
             handlers: Vec::new(),
             commands: Vec::new(),
+            greeting: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -291,6 +294,27 @@ impl Default for Builder {
 }
 
 impl Builder {
+    /// Greets every connection with these bytes instead of the AMI banner:
+    /// a hostile or wrong server (`HTTP/1.1 200 OK…`, an SSH banner, escape
+    /// sequences), or, empty, one that says nothing at all. What the
+    /// client sends is still received (see [`Server::received`]) and
+    /// answered as usual.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let server = ami_testkit::Server::builder()
+    ///     .greeting(b"HTTP/1.1 200 OK\r\n\r\n".to_vec())
+    ///     .start();
+    /// let mut socket = std::net::TcpStream::connect(server.addr()).unwrap();
+    /// let mut first = [0; 17];
+    /// socket.read_exact(&mut first).unwrap();
+    /// assert_eq!(&first, b"HTTP/1.1 200 OK\r\n");
+    /// ```
+    pub fn greeting(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.greeting = Some(bytes.into());
+        self
+    }
+
     /// Plays Asterisk 22 (the default) or Asterisk 13.
     pub fn personality(mut self, personality: Personality) -> Self {
         self.personality = personality;
@@ -442,6 +466,7 @@ impl Builder {
                 write_timeout: self.write_timeout,
                 busy_pbx: self.busy_pbx,
                 replay: self.replay.map(Arc::new),
+                greeting: self.greeting,
                 #[cfg(feature = "tls")]
                 tls: self.tls.is_some(),
             },

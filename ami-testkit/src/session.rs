@@ -479,6 +479,9 @@ pub(crate) fn greeting(shared: &Shared) -> Bytes {
     if let Some(replay) = &shared.settings.replay {
         return Cursor::new(replay.clone()).prologue().clone();
     }
+    if let Some(greeting) = &shared.settings.greeting {
+        return Bytes::from(greeting.clone());
+    }
     let mut banner = Vec::new();
     let _ = ami_proto::encode_banner(&mut banner, shared.settings.personality.ami_version());
     Bytes::from(banner)
