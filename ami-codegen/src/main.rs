@@ -1251,7 +1251,10 @@ fn gen_events(model: &Model) -> String {
 fn kind_expr(t: Typed, enums: &[FieldEnum]) -> String {
     match t {
         Typed::Scalar(ty) => ty.kind().to_owned(),
-        Typed::Enum(i) => format!("Kind::Enum(values::{}::VALUES)", enums[i].ident),
+        Typed::Enum(i) => format!(
+            "Kind::Enum(values::{0}::VALUES, values::{0}::NAMES)",
+            enums[i].ident
+        ),
     }
 }
 
@@ -1543,6 +1546,17 @@ fn gen_values(model: &Model) -> String {
         emit!(out);
         emit!(
             out,
+            "    /// The variants' names, in the order of [`VALUES`](Self::VALUES)."
+        );
+        let names: Vec<String> = x.variants.iter().map(|(v, _)| format!("{v:?}")).collect();
+        emit!(
+            out,
+            "    pub const NAMES: &'static [&'static str] = &[{}];",
+            names.join(", ")
+        );
+        emit!(out);
+        emit!(
+            out,
             "    /// The value in the docs' spelling (an `Other` as sent)."
         );
         emit!(out, "    #[must_use]");
@@ -1588,7 +1602,7 @@ fn gen_values(model: &Model) -> String {
         emit!(out, "        match value {{");
         emit!(
             out,
-            "            FieldValue::Enum(name) => Some(Self::parse(name)),"
+            "            FieldValue::Enum {{ value, .. }} => Some(Self::parse(value)),"
         );
         emit!(
             out,

@@ -36,6 +36,12 @@
 //!   its documentation by `cargo run -p ami-codegen`; raw access is never
 //!   lost.
 //! * `rustls` — the TLS trust settings the adapters share (`tls`).
+//! * `serde` — `Serialize` for [`Value`], [`Message`], [`Response`],
+//!   [`Incoming`], [`Decoded`] and the typed events: messages as ordered
+//!   `[key, value]` pairs, values that are not UTF-8 as `{"latin1": "…"}`
+//!   (one character per byte, read back by `ValueBuf`), typed values
+//!   parsed. The rendering is documented in `wire_json`; the `ami` CLI's
+//!   JSON is built on it.
 //!
 //! # Time
 //!
@@ -111,6 +117,8 @@ mod server;
 pub mod tls;
 #[cfg(feature = "typed")]
 pub mod typed;
+#[cfg(feature = "serde")]
+pub mod wire_json;
 
 pub use auth::md5_key;
 pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect};
@@ -127,3 +135,5 @@ pub use message::{Banner, Line, Lines, Message, MessageKind, Value, is_secret_ke
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
 pub use server::encode_banner;
+#[cfg(feature = "serde")]
+pub use wire_json::ValueBuf;

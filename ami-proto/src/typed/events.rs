@@ -1418,7 +1418,10 @@ impl<'a> AGIExecEnd<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("ResultCode", Kind::Unsigned),
@@ -1458,7 +1461,10 @@ impl<'a> AGIExecEnd<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -1631,7 +1637,10 @@ impl<'a> AGIExecStart<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -1670,7 +1679,10 @@ impl<'a> AGIExecStart<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -1828,13 +1840,28 @@ impl<'a> AocD<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("Type", Kind::Enum(values::AocChargeType::VALUES)),
-        ("BillingID", Kind::Enum(values::BillingID::VALUES)),
-        ("TotalType", Kind::Enum(values::TotalType::VALUES)),
-        ("Multiplier", Kind::Enum(values::Multiplier::VALUES)),
+        (
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        ),
+        (
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        ),
+        (
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -1871,7 +1898,10 @@ impl<'a> AocD<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -1981,7 +2011,11 @@ impl<'a> AocD<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`type_raw`](Self::type_raw) gives the bytes as sent.
     #[inline]
     pub fn r#type(&self) -> Result<Option<values::AocChargeType>, FieldError> {
-        field::get(self.0, "Type", Kind::Enum(values::AocChargeType::VALUES))
+        field::get(
+            self.0,
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        )
     }
 
     /// The `Type` header as sent, unparsed (see `r#type`).
@@ -1998,7 +2032,11 @@ impl<'a> AocD<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`billing_id_raw`](Self::billing_id_raw) gives the bytes as sent.
     #[inline]
     pub fn billing_id(&self) -> Result<Option<values::BillingID>, FieldError> {
-        field::get(self.0, "BillingID", Kind::Enum(values::BillingID::VALUES))
+        field::get(
+            self.0,
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        )
     }
 
     /// The `BillingID` header as sent, unparsed (see [`billing_id`](Self::billing_id)).
@@ -2015,7 +2053,11 @@ impl<'a> AocD<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_type_raw`](Self::total_type_raw) gives the bytes as sent.
     #[inline]
     pub fn total_type(&self) -> Result<Option<values::TotalType>, FieldError> {
-        field::get(self.0, "TotalType", Kind::Enum(values::TotalType::VALUES))
+        field::get(
+            self.0,
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        )
     }
 
     /// The `TotalType` header as sent, unparsed (see [`total_type`](Self::total_type)).
@@ -2053,7 +2095,11 @@ impl<'a> AocD<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
     #[inline]
     pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
-        field::get(self.0, "Multiplier", Kind::Enum(values::Multiplier::VALUES))
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
     }
 
     /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
@@ -2136,13 +2182,28 @@ impl<'a> AocE<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("Type", Kind::Enum(values::AocChargeType::VALUES)),
-        ("BillingID", Kind::Enum(values::BillingID::VALUES)),
-        ("TotalType", Kind::Enum(values::TotalType::VALUES)),
-        ("Multiplier", Kind::Enum(values::Multiplier::VALUES)),
+        (
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        ),
+        (
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        ),
+        (
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -2179,7 +2240,10 @@ impl<'a> AocE<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -2317,7 +2381,11 @@ impl<'a> AocE<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`type_raw`](Self::type_raw) gives the bytes as sent.
     #[inline]
     pub fn r#type(&self) -> Result<Option<values::AocChargeType>, FieldError> {
-        field::get(self.0, "Type", Kind::Enum(values::AocChargeType::VALUES))
+        field::get(
+            self.0,
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        )
     }
 
     /// The `Type` header as sent, unparsed (see `r#type`).
@@ -2334,7 +2402,11 @@ impl<'a> AocE<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`billing_id_raw`](Self::billing_id_raw) gives the bytes as sent.
     #[inline]
     pub fn billing_id(&self) -> Result<Option<values::BillingID>, FieldError> {
-        field::get(self.0, "BillingID", Kind::Enum(values::BillingID::VALUES))
+        field::get(
+            self.0,
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        )
     }
 
     /// The `BillingID` header as sent, unparsed (see [`billing_id`](Self::billing_id)).
@@ -2351,7 +2423,11 @@ impl<'a> AocE<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_type_raw`](Self::total_type_raw) gives the bytes as sent.
     #[inline]
     pub fn total_type(&self) -> Result<Option<values::TotalType>, FieldError> {
-        field::get(self.0, "TotalType", Kind::Enum(values::TotalType::VALUES))
+        field::get(
+            self.0,
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        )
     }
 
     /// The `TotalType` header as sent, unparsed (see [`total_type`](Self::total_type)).
@@ -2389,7 +2465,11 @@ impl<'a> AocE<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
     #[inline]
     pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
-        field::get(self.0, "Multiplier", Kind::Enum(values::Multiplier::VALUES))
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
     }
 
     /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
@@ -2470,12 +2550,24 @@ impl<'a> AocS<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("RateType", Kind::Enum(values::RateType::VALUES)),
-        ("Multiplier", Kind::Enum(values::Multiplier::VALUES)),
-        ("Unit", Kind::Enum(values::Unit::VALUES)),
+        (
+            "RateType",
+            Kind::Enum(values::RateType::VALUES, values::RateType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
+        (
+            "Unit",
+            Kind::Enum(values::Unit::VALUES, values::Unit::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -2512,7 +2604,10 @@ impl<'a> AocS<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -2622,7 +2717,11 @@ impl<'a> AocS<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`rate_type_raw`](Self::rate_type_raw) gives the bytes as sent.
     #[inline]
     pub fn rate_type(&self) -> Result<Option<values::RateType>, FieldError> {
-        field::get(self.0, "RateType", Kind::Enum(values::RateType::VALUES))
+        field::get(
+            self.0,
+            "RateType",
+            Kind::Enum(values::RateType::VALUES, values::RateType::NAMES),
+        )
     }
 
     /// The `RateType` header as sent, unparsed (see [`rate_type`](Self::rate_type)).
@@ -2660,7 +2759,11 @@ impl<'a> AocS<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
     #[inline]
     pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
-        field::get(self.0, "Multiplier", Kind::Enum(values::Multiplier::VALUES))
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
     }
 
     /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
@@ -2712,7 +2815,11 @@ impl<'a> AocS<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`unit_raw`](Self::unit_raw) gives the bytes as sent.
     #[inline]
     pub fn unit(&self) -> Result<Option<values::Unit>, FieldError> {
-        field::get(self.0, "Unit", Kind::Enum(values::Unit::VALUES))
+        field::get(
+            self.0,
+            "Unit",
+            Kind::Enum(values::Unit::VALUES, values::Unit::NAMES),
+        )
     }
 
     /// The `Unit` header as sent, unparsed (see [`unit`](Self::unit)).
@@ -2783,13 +2890,19 @@ impl<'a> AgentCalled<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
     ];
@@ -2828,7 +2941,10 @@ impl<'a> AgentCalled<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -2958,7 +3074,10 @@ impl<'a> AgentCalled<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -3132,18 +3251,27 @@ impl<'a> AgentComplete<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
         ("HoldTime", Kind::Secs),
         ("TalkTime", Kind::Secs),
-        ("Reason", Kind::Enum(values::Reason::VALUES)),
+        (
+            "Reason",
+            Kind::Enum(values::Reason::VALUES, values::Reason::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -3180,7 +3308,10 @@ impl<'a> AgentComplete<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -3310,7 +3441,10 @@ impl<'a> AgentComplete<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -3468,7 +3602,11 @@ impl<'a> AgentComplete<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`reason_raw`](Self::reason_raw) gives the bytes as sent.
     #[inline]
     pub fn reason(&self) -> Result<Option<values::Reason>, FieldError> {
-        field::get(self.0, "Reason", Kind::Enum(values::Reason::VALUES))
+        field::get(
+            self.0,
+            "Reason",
+            Kind::Enum(values::Reason::VALUES, values::Reason::NAMES),
+        )
     }
 
     /// The `Reason` header as sent, unparsed (see [`reason`](Self::reason)).
@@ -3534,13 +3672,19 @@ impl<'a> AgentConnect<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
         ("RingTime", Kind::Secs),
@@ -3581,7 +3725,10 @@ impl<'a> AgentConnect<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -3711,7 +3858,10 @@ impl<'a> AgentConnect<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -3916,13 +4066,19 @@ impl<'a> AgentDump<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
     ];
@@ -3961,7 +4117,10 @@ impl<'a> AgentDump<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4091,7 +4250,10 @@ impl<'a> AgentDump<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4246,7 +4408,10 @@ impl<'a> AgentLogin<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -4285,7 +4450,10 @@ impl<'a> AgentLogin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4427,7 +4595,10 @@ impl<'a> AgentLogoff<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Logintime", Kind::Secs),
@@ -4467,7 +4638,10 @@ impl<'a> AgentLogoff<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4642,13 +4816,19 @@ impl<'a> AgentRingNoAnswer<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
         ("RingTime", Kind::Secs),
@@ -4688,7 +4868,10 @@ impl<'a> AgentRingNoAnswer<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4818,7 +5001,10 @@ impl<'a> AgentRingNoAnswer<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -4993,13 +5179,19 @@ impl<'a> Agents<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Status", Kind::Enum(values::AgentStatus::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::AgentStatus::VALUES, values::AgentStatus::NAMES),
+        ),
         ("CallStarted", Kind::Epoch),
         ("LoggedInTime", Kind::Epoch),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -5027,7 +5219,11 @@ impl<'a> Agents<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::AgentStatus>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::AgentStatus::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::AgentStatus::VALUES, values::AgentStatus::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -5112,7 +5308,10 @@ impl<'a> Agents<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -5743,7 +5942,10 @@ impl<'a> AsyncAGIEnd<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -5782,7 +5984,10 @@ impl<'a> AsyncAGIEnd<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -5917,7 +6122,10 @@ impl<'a> AsyncAGIExec<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -5956,7 +6164,10 @@ impl<'a> AsyncAGIExec<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -6106,7 +6317,10 @@ impl<'a> AsyncAGIStart<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -6145,7 +6359,10 @@ impl<'a> AsyncAGIStart<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -6373,52 +6590,82 @@ impl<'a> AttendedTransfer<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Result", Kind::Enum(values::Result::VALUES)),
+        (
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        ),
         ("OrigTransfererChannelState", Kind::Unsigned),
         (
             "OrigTransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("OrigTransfererPriority", Kind::Unsigned),
         ("OrigBridgeNumChannels", Kind::Unsigned),
         (
             "OrigBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("SecondTransfererChannelState", Kind::Unsigned),
         (
             "SecondTransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SecondTransfererPriority", Kind::Unsigned),
         ("SecondBridgeNumChannels", Kind::Unsigned),
         (
             "SecondBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
-        ("DestType", Kind::Enum(values::DestType::VALUES)),
+        (
+            "DestType",
+            Kind::Enum(values::DestType::VALUES, values::DestType::NAMES),
+        ),
         ("LocalOneChannelState", Kind::Unsigned),
         (
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalOnePriority", Kind::Unsigned),
         ("LocalTwoChannelState", Kind::Unsigned),
         (
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalTwoPriority", Kind::Unsigned),
         ("TransfereeChannelState", Kind::Unsigned),
         (
             "TransfereeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("TransfereePriority", Kind::Unsigned),
         ("TransferTargetChannelState", Kind::Unsigned),
         (
             "TransferTargetChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("TransferTargetPriority", Kind::Unsigned),
     ];
@@ -6432,7 +6679,11 @@ impl<'a> AttendedTransfer<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`result_raw`](Self::result_raw) gives the bytes as sent.
     #[inline]
     pub fn result(&self) -> Result<Option<values::Result>, FieldError> {
-        field::get(self.0, "Result", Kind::Enum(values::Result::VALUES))
+        field::get(
+            self.0,
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        )
     }
 
     /// The `Result` header as sent, unparsed (see [`result`](Self::result)).
@@ -6478,7 +6729,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "OrigTransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -6640,7 +6894,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "OrigBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -6696,7 +6953,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "SecondTransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -6858,7 +7118,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "SecondBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -6887,7 +7150,11 @@ impl<'a> AttendedTransfer<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_type_raw`](Self::dest_type_raw) gives the bytes as sent.
     #[inline]
     pub fn dest_type(&self) -> Result<Option<values::DestType>, FieldError> {
-        field::get(self.0, "DestType", Kind::Enum(values::DestType::VALUES))
+        field::get(
+            self.0,
+            "DestType",
+            Kind::Enum(values::DestType::VALUES, values::DestType::NAMES),
+        )
     }
 
     /// The `DestType` header as sent, unparsed (see [`dest_type`](Self::dest_type)).
@@ -6947,7 +7214,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -7079,7 +7349,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -7218,7 +7491,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "TransfereeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -7350,7 +7626,10 @@ impl<'a> AttendedTransfer<'a> {
         field::get(
             self.0,
             "TransferTargetChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -7794,7 +8073,10 @@ impl<'a> AuthMethodNotAllowed<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -7824,7 +8106,11 @@ impl<'a> AuthMethodNotAllowed<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -7971,23 +8257,35 @@ impl<'a> BlindTransfer<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Result", Kind::Enum(values::Result::VALUES)),
+        (
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        ),
         ("TransfererChannelState", Kind::Unsigned),
         (
             "TransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("TransfererPriority", Kind::Unsigned),
         ("TransfereeChannelState", Kind::Unsigned),
         (
             "TransfereeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("TransfereePriority", Kind::Unsigned),
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("IsExternal", Kind::Bool),
     ];
@@ -8001,7 +8299,11 @@ impl<'a> BlindTransfer<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`result_raw`](Self::result_raw) gives the bytes as sent.
     #[inline]
     pub fn result(&self) -> Result<Option<values::Result>, FieldError> {
-        field::get(self.0, "Result", Kind::Enum(values::Result::VALUES))
+        field::get(
+            self.0,
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        )
     }
 
     /// The `Result` header as sent, unparsed (see [`result`](Self::result)).
@@ -8047,7 +8349,10 @@ impl<'a> BlindTransfer<'a> {
         field::get(
             self.0,
             "TransfererChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -8179,7 +8484,10 @@ impl<'a> BlindTransfer<'a> {
         field::get(
             self.0,
             "TransfereeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -8341,7 +8649,10 @@ impl<'a> BlindTransfer<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -8425,7 +8736,10 @@ impl<'a> BridgeCreate<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -8495,7 +8809,10 @@ impl<'a> BridgeCreate<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -8546,7 +8863,10 @@ impl<'a> BridgeDestroy<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -8616,7 +8936,10 @@ impl<'a> BridgeDestroy<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -8682,12 +9005,18 @@ impl<'a> BridgeEnter<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -8758,7 +9087,10 @@ impl<'a> BridgeEnter<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -8812,7 +9144,10 @@ impl<'a> BridgeEnter<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -8952,7 +9287,10 @@ impl<'a> BridgeInfoChannel<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -8991,7 +9329,10 @@ impl<'a> BridgeInfoChannel<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -9118,7 +9459,10 @@ impl<'a> BridgeInfoComplete<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -9188,7 +9532,10 @@ impl<'a> BridgeInfoComplete<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -9253,12 +9600,18 @@ impl<'a> BridgeLeave<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -9329,7 +9682,10 @@ impl<'a> BridgeLeave<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -9383,7 +9739,10 @@ impl<'a> BridgeLeave<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -9518,12 +9877,18 @@ impl<'a> BridgeMerge<'a> {
         ("ToBridgeNumChannels", Kind::Unsigned),
         (
             "ToBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("FromBridgeNumChannels", Kind::Unsigned),
         (
             "FromBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -9593,7 +9958,10 @@ impl<'a> BridgeMerge<'a> {
         field::get(
             self.0,
             "ToBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -9679,7 +10047,10 @@ impl<'a> BridgeMerge<'a> {
         field::get(
             self.0,
             "FromBridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -9731,7 +10102,10 @@ impl<'a> BridgeVideoSourceUpdate<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -9801,7 +10175,10 @@ impl<'a> BridgeVideoSourceUpdate<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -9867,8 +10244,14 @@ impl<'a> Cel<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("EventName", Kind::Enum(values::EventName::VALUES)),
-        ("AMAFlags", Kind::Enum(values::AMAFlags::VALUES)),
+        (
+            "EventName",
+            Kind::Enum(values::EventName::VALUES, values::EventName::NAMES),
+        ),
+        (
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        ),
     ];
 
     /// `EventName`: The name of the CEL event being raised.
@@ -9880,7 +10263,11 @@ impl<'a> Cel<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_name_raw`](Self::event_name_raw) gives the bytes as sent.
     #[inline]
     pub fn event_name(&self) -> Result<Option<values::EventName>, FieldError> {
-        field::get(self.0, "EventName", Kind::Enum(values::EventName::VALUES))
+        field::get(
+            self.0,
+            "EventName",
+            Kind::Enum(values::EventName::VALUES, values::EventName::NAMES),
+        )
     }
 
     /// The `EventName` header as sent, unparsed (see [`event_name`](Self::event_name)).
@@ -9976,7 +10363,11 @@ impl<'a> Cel<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ama_flags_raw`](Self::ama_flags_raw) gives the bytes as sent.
     #[inline]
     pub fn ama_flags(&self) -> Result<Option<values::AMAFlags>, FieldError> {
-        field::get(self.0, "AMAFlags", Kind::Enum(values::AMAFlags::VALUES))
+        field::get(
+            self.0,
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        )
     }
 
     /// The `AMAFlags` header as sent, unparsed (see [`ama_flags`](Self::ama_flags)).
@@ -10068,8 +10459,14 @@ impl<'a> Cdr<'a> {
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("Duration", Kind::Secs),
         ("BillableSeconds", Kind::Secs),
-        ("Disposition", Kind::Enum(values::Disposition::VALUES)),
-        ("AMAFlags", Kind::Enum(values::AMAFlags::VALUES)),
+        (
+            "Disposition",
+            Kind::Enum(values::Disposition::VALUES, values::Disposition::NAMES),
+        ),
+        (
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        ),
     ];
 
     /// `AccountCode`: The account code of the Party A channel.
@@ -10202,7 +10599,7 @@ impl<'a> Cdr<'a> {
         field::get(
             self.0,
             "Disposition",
-            Kind::Enum(values::Disposition::VALUES),
+            Kind::Enum(values::Disposition::VALUES, values::Disposition::NAMES),
         )
     }
 
@@ -10222,7 +10619,11 @@ impl<'a> Cdr<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ama_flags_raw`](Self::ama_flags_raw) gives the bytes as sent.
     #[inline]
     pub fn ama_flags(&self) -> Result<Option<values::AMAFlags>, FieldError> {
-        field::get(self.0, "AMAFlags", Kind::Enum(values::AMAFlags::VALUES))
+        field::get(
+            self.0,
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        )
     }
 
     /// The `AMAFlags` header as sent, unparsed (see [`ama_flags`](Self::ama_flags)).
@@ -10280,7 +10681,10 @@ impl<'a> ChallengeResponseFailed<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -10310,7 +10714,11 @@ impl<'a> ChallengeResponseFailed<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -10443,7 +10851,10 @@ impl<'a> ChallengeSent<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -10473,7 +10884,11 @@ impl<'a> ChallengeSent<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -10611,13 +11026,19 @@ impl<'a> ChanSpyStart<'a> {
         ("SpyerChannelState", Kind::Unsigned),
         (
             "SpyerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SpyerPriority", Kind::Unsigned),
         ("SpyeeChannelState", Kind::Unsigned),
         (
             "SpyeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SpyeePriority", Kind::Unsigned),
     ];
@@ -10656,7 +11077,10 @@ impl<'a> ChanSpyStart<'a> {
         field::get(
             self.0,
             "SpyerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -10786,7 +11210,10 @@ impl<'a> ChanSpyStart<'a> {
         field::get(
             self.0,
             "SpyeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -10933,13 +11360,19 @@ impl<'a> ChanSpyStop<'a> {
         ("SpyerChannelState", Kind::Unsigned),
         (
             "SpyerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SpyerPriority", Kind::Unsigned),
         ("SpyeeChannelState", Kind::Unsigned),
         (
             "SpyeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SpyeePriority", Kind::Unsigned),
     ];
@@ -10978,7 +11411,10 @@ impl<'a> ChanSpyStop<'a> {
         field::get(
             self.0,
             "SpyerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -11108,7 +11544,10 @@ impl<'a> ChanSpyStop<'a> {
         field::get(
             self.0,
             "SpyeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -11241,7 +11680,10 @@ impl<'a> ChannelTalkingStart<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -11280,7 +11722,10 @@ impl<'a> ChannelTalkingStart<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -11414,7 +11859,10 @@ impl<'a> ChannelTalkingStop<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -11453,7 +11901,10 @@ impl<'a> ChannelTalkingStop<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -11588,7 +12039,10 @@ impl<'a> ConfbridgeEnd<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -11665,7 +12119,10 @@ impl<'a> ConfbridgeEnd<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -11733,12 +12190,18 @@ impl<'a> ConfbridgeJoin<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Admin", Kind::Bool),
@@ -11818,7 +12281,10 @@ impl<'a> ConfbridgeJoin<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -11872,7 +12338,10 @@ impl<'a> ConfbridgeJoin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -12053,12 +12522,18 @@ impl<'a> ConfbridgeLeave<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Admin", Kind::Bool),
@@ -12137,7 +12612,10 @@ impl<'a> ConfbridgeLeave<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -12191,7 +12669,10 @@ impl<'a> ConfbridgeLeave<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -12360,7 +12841,10 @@ impl<'a> ConfbridgeList<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -12556,7 +13040,10 @@ impl<'a> ConfbridgeList<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -12804,12 +13291,18 @@ impl<'a> ConfbridgeMute<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Admin", Kind::Bool),
@@ -12888,7 +13381,10 @@ impl<'a> ConfbridgeMute<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -12942,7 +13438,10 @@ impl<'a> ConfbridgeMute<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -13089,7 +13588,10 @@ impl<'a> ConfbridgeRecord<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -13166,7 +13668,10 @@ impl<'a> ConfbridgeRecord<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -13218,7 +13723,10 @@ impl<'a> ConfbridgeStart<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -13295,7 +13803,10 @@ impl<'a> ConfbridgeStart<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -13347,7 +13858,10 @@ impl<'a> ConfbridgeStopRecord<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
     ];
 
@@ -13424,7 +13938,10 @@ impl<'a> ConfbridgeStopRecord<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -13492,12 +14009,18 @@ impl<'a> ConfbridgeTalking<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("TalkingStatus", Kind::Bool),
@@ -13577,7 +14100,10 @@ impl<'a> ConfbridgeTalking<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -13631,7 +14157,10 @@ impl<'a> ConfbridgeTalking<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -13810,12 +14339,18 @@ impl<'a> ConfbridgeUnmute<'a> {
         ("BridgeNumChannels", Kind::Unsigned),
         (
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         ),
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Admin", Kind::Bool),
@@ -13894,7 +14429,10 @@ impl<'a> ConfbridgeUnmute<'a> {
         field::get(
             self.0,
             "BridgeVideoSourceMode",
-            Kind::Enum(values::BridgeVideoSourceMode::VALUES),
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
         )
     }
 
@@ -13948,7 +14486,10 @@ impl<'a> ConfbridgeUnmute<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -14102,7 +14643,13 @@ impl<'a> ContactList<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Status", Kind::Enum(values::ContactListStatus::VALUES)),
+        (
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        ),
         ("RoundtripUsec", Kind::Micros),
     ];
 
@@ -14230,7 +14777,10 @@ impl<'a> ContactList<'a> {
         field::get(
             self.0,
             "Status",
-            Kind::Enum(values::ContactListStatus::VALUES),
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
         )
     }
 
@@ -14332,7 +14882,10 @@ impl<'a> ContactStatus<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("ContactStatus", Kind::Enum(values::ContactStatus::VALUES)),
+        (
+            "ContactStatus",
+            Kind::Enum(values::ContactStatus::VALUES, values::ContactStatus::NAMES),
+        ),
         ("RoundtripUsec", Kind::Micros),
     ];
 
@@ -14355,7 +14908,7 @@ impl<'a> ContactStatus<'a> {
         field::get(
             self.0,
             "ContactStatus",
-            Kind::Enum(values::ContactStatus::VALUES),
+            Kind::Enum(values::ContactStatus::VALUES, values::ContactStatus::NAMES),
         )
     }
 
@@ -14433,7 +14986,13 @@ impl<'a> ContactStatusDetail<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Status", Kind::Enum(values::ContactListStatus::VALUES)),
+        (
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        ),
         ("RoundtripUsec", Kind::Micros),
     ];
 
@@ -14463,7 +15022,10 @@ impl<'a> ContactStatusDetail<'a> {
         field::get(
             self.0,
             "Status",
-            Kind::Enum(values::ContactListStatus::VALUES),
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
         )
     }
 
@@ -14617,7 +15179,10 @@ impl<'a> CoreShowChannel<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Duration", Kind::Clock),
@@ -14664,7 +15229,10 @@ impl<'a> CoreShowChannel<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -14933,7 +15501,10 @@ impl<'a> DAHDIChannel<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -14972,7 +15543,10 @@ impl<'a> DAHDIChannel<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -15172,10 +15746,16 @@ impl<'a> DTMFBegin<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("Direction", Kind::Enum(values::Direction::VALUES)),
+        (
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -15212,7 +15792,10 @@ impl<'a> DTMFBegin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -15322,7 +15905,11 @@ impl<'a> DTMFBegin<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`direction_raw`](Self::direction_raw) gives the bytes as sent.
     #[inline]
     pub fn direction(&self) -> Result<Option<values::Direction>, FieldError> {
-        field::get(self.0, "Direction", Kind::Enum(values::Direction::VALUES))
+        field::get(
+            self.0,
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        )
     }
 
     /// The `Direction` header as sent, unparsed (see [`direction`](Self::direction)).
@@ -15372,11 +15959,17 @@ impl<'a> DTMFEnd<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DurationMs", Kind::Millis),
-        ("Direction", Kind::Enum(values::Direction::VALUES)),
+        (
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -15413,7 +16006,10 @@ impl<'a> DTMFEnd<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -15540,7 +16136,11 @@ impl<'a> DTMFEnd<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`direction_raw`](Self::direction_raw) gives the bytes as sent.
     #[inline]
     pub fn direction(&self) -> Result<Option<values::Direction>, FieldError> {
-        field::get(self.0, "Direction", Kind::Enum(values::Direction::VALUES))
+        field::get(
+            self.0,
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        )
     }
 
     /// The `Direction` header as sent, unparsed (see [`direction`](Self::direction)).
@@ -15707,13 +16307,19 @@ impl<'a> DialBegin<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
     ];
@@ -15752,7 +16358,10 @@ impl<'a> DialBegin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -15882,7 +16491,10 @@ impl<'a> DialBegin<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -16038,16 +16650,25 @@ impl<'a> DialEnd<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
-        ("DialStatus", Kind::Enum(values::DialStatus::VALUES)),
+        (
+            "DialStatus",
+            Kind::Enum(values::DialStatus::VALUES, values::DialStatus::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -16084,7 +16705,10 @@ impl<'a> DialEnd<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -16214,7 +16838,10 @@ impl<'a> DialEnd<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -16319,7 +16946,11 @@ impl<'a> DialEnd<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dial_status_raw`](Self::dial_status_raw) gives the bytes as sent.
     #[inline]
     pub fn dial_status(&self) -> Result<Option<values::DialStatus>, FieldError> {
-        field::get(self.0, "DialStatus", Kind::Enum(values::DialStatus::VALUES))
+        field::get(
+            self.0,
+            "DialStatus",
+            Kind::Enum(values::DialStatus::VALUES, values::DialStatus::NAMES),
+        )
     }
 
     /// The `DialStatus` header as sent, unparsed (see [`dial_status`](Self::dial_status)).
@@ -16391,16 +17022,25 @@ impl<'a> DialState<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("DestChannelState", Kind::Unsigned),
         (
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("DestPriority", Kind::Unsigned),
-        ("DialStatus", Kind::Enum(values::DialProgress::VALUES)),
+        (
+            "DialStatus",
+            Kind::Enum(values::DialProgress::VALUES, values::DialProgress::NAMES),
+        ),
     ];
 
     /// The `Channel` header.
@@ -16437,7 +17077,10 @@ impl<'a> DialState<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -16567,7 +17210,10 @@ impl<'a> DialState<'a> {
         field::get(
             self.0,
             "DestChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -16675,7 +17321,7 @@ impl<'a> DialState<'a> {
         field::get(
             self.0,
             "DialStatus",
-            Kind::Enum(values::DialProgress::VALUES),
+            Kind::Enum(values::DialProgress::VALUES, values::DialProgress::NAMES),
         )
     }
 
@@ -18105,8 +18751,17 @@ impl<'a> ExtensionStatus<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Status", Kind::Enum(values::ExtensionState::VALUES)),
-        ("StatusText", Kind::Enum(values::StatusText::VALUES)),
+        (
+            "Status",
+            Kind::Enum(
+                values::ExtensionState::VALUES,
+                values::ExtensionState::NAMES,
+            ),
+        ),
+        (
+            "StatusText",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
     ];
 
     /// `Exten`: Name of the extension.
@@ -18139,7 +18794,14 @@ impl<'a> ExtensionStatus<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::ExtensionState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::ExtensionState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::ExtensionState::VALUES,
+                values::ExtensionState::NAMES,
+            ),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -18158,7 +18820,11 @@ impl<'a> ExtensionStatus<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_text_raw`](Self::status_text_raw) gives the bytes as sent.
     #[inline]
     pub fn status_text(&self) -> Result<Option<values::StatusText>, FieldError> {
-        field::get(self.0, "StatusText", Kind::Enum(values::StatusText::VALUES))
+        field::get(
+            self.0,
+            "StatusText",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        )
     }
 
     /// The `StatusText` header as sent, unparsed (see [`status_text`](Self::status_text)).
@@ -18200,8 +18866,17 @@ impl<'a> FAXSession<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Operation", Kind::Enum(values::FaxSessionOperation::VALUES)),
-        ("State", Kind::Enum(values::State::VALUES)),
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        ),
+        (
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        ),
         ("ErrorCorrectionMode", Kind::Bool),
     ];
 
@@ -18233,7 +18908,10 @@ impl<'a> FAXSession<'a> {
         field::get(
             self.0,
             "Operation",
-            Kind::Enum(values::FaxSessionOperation::VALUES),
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
         )
     }
 
@@ -18253,7 +18931,11 @@ impl<'a> FAXSession<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`state_raw`](Self::state_raw) gives the bytes as sent.
     #[inline]
     pub fn state(&self) -> Result<Option<values::State>, FieldError> {
-        field::get(self.0, "State", Kind::Enum(values::State::VALUES))
+        field::get(
+            self.0,
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        )
     }
 
     /// The `State` header as sent, unparsed (see [`state`](Self::state)).
@@ -18421,9 +19103,21 @@ impl<'a> FAXSessionsEntry<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("SessionType", Kind::Enum(values::SessionType::VALUES)),
-        ("Operation", Kind::Enum(values::FaxSessionOperation::VALUES)),
-        ("State", Kind::Enum(values::State::VALUES)),
+        (
+            "SessionType",
+            Kind::Enum(values::SessionType::VALUES, values::SessionType::NAMES),
+        ),
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        ),
+        (
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        ),
     ];
 
     /// The `ActionID` header.
@@ -18468,7 +19162,7 @@ impl<'a> FAXSessionsEntry<'a> {
         field::get(
             self.0,
             "SessionType",
-            Kind::Enum(values::SessionType::VALUES),
+            Kind::Enum(values::SessionType::VALUES, values::SessionType::NAMES),
         )
     }
 
@@ -18491,7 +19185,10 @@ impl<'a> FAXSessionsEntry<'a> {
         field::get(
             self.0,
             "Operation",
-            Kind::Enum(values::FaxSessionOperation::VALUES),
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
         )
     }
 
@@ -18511,7 +19208,11 @@ impl<'a> FAXSessionsEntry<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`state_raw`](Self::state_raw) gives the bytes as sent.
     #[inline]
     pub fn state(&self) -> Result<Option<values::State>, FieldError> {
-        field::get(self.0, "State", Kind::Enum(values::State::VALUES))
+        field::get(
+            self.0,
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        )
     }
 
     /// The `State` header as sent, unparsed (see [`state`](Self::state)).
@@ -18648,10 +19349,19 @@ impl<'a> FAXStatus<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("Operation", Kind::Enum(values::FaxStatusOperation::VALUES)),
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxStatusOperation::VALUES,
+                values::FaxStatusOperation::NAMES,
+            ),
+        ),
     ];
 
     /// The `Channel` header.
@@ -18688,7 +19398,10 @@ impl<'a> FAXStatus<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -18794,7 +19507,10 @@ impl<'a> FAXStatus<'a> {
         field::get(
             self.0,
             "Operation",
-            Kind::Enum(values::FaxStatusOperation::VALUES),
+            Kind::Enum(
+                values::FaxStatusOperation::VALUES,
+                values::FaxStatusOperation::NAMES,
+            ),
         )
     }
 
@@ -18857,7 +19573,10 @@ impl<'a> FailedACL<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -18887,7 +19606,11 @@ impl<'a> FailedACL<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -19013,7 +19736,10 @@ impl<'a> Flash<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -19052,7 +19778,10 @@ impl<'a> Flash<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -19250,7 +19979,10 @@ impl<'a> Hangup<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Cause", Kind::Cause),
@@ -19291,7 +20023,10 @@ impl<'a> Hangup<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -19466,7 +20201,10 @@ impl<'a> HangupHandlerPop<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -19505,7 +20243,10 @@ impl<'a> HangupHandlerPop<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -19646,7 +20387,10 @@ impl<'a> HangupHandlerPush<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -19685,7 +20429,10 @@ impl<'a> HangupHandlerPush<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -19826,7 +20573,10 @@ impl<'a> HangupHandlerRun<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -19865,7 +20615,10 @@ impl<'a> HangupHandlerRun<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -20006,7 +20759,10 @@ impl<'a> HangupRequest<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Cause", Kind::Cause),
@@ -20046,7 +20802,10 @@ impl<'a> HangupRequest<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -20197,7 +20956,10 @@ impl<'a> Hold<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -20236,7 +20998,10 @@ impl<'a> Hold<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -20620,9 +21385,15 @@ impl<'a> InboundSubscriptionDetail<'a> {
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         (
             "SubscriptionType",
-            Kind::Enum(values::SubscriptionType::VALUES),
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
         ),
-        ("ExtensionStates", Kind::Enum(values::StatusText::VALUES)),
+        (
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
     ];
 
     /// `Role`: Asterisk's role for this subscription.
@@ -20672,7 +21443,10 @@ impl<'a> InboundSubscriptionDetail<'a> {
         field::get(
             self.0,
             "SubscriptionType",
-            Kind::Enum(values::SubscriptionType::VALUES),
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
         )
     }
 
@@ -20702,7 +21476,7 @@ impl<'a> InboundSubscriptionDetail<'a> {
         field::get(
             self.0,
             "ExtensionStates",
-            Kind::Enum(values::StatusText::VALUES),
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
         )
     }
 
@@ -20751,7 +21525,10 @@ impl<'a> InvalidAccountID<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -20781,7 +21558,11 @@ impl<'a> InvalidAccountID<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -20895,7 +21676,10 @@ impl<'a> InvalidPassword<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -20925,7 +21709,11 @@ impl<'a> InvalidPassword<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -21064,7 +21852,10 @@ impl<'a> InvalidTransport<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -21094,7 +21885,11 @@ impl<'a> InvalidTransport<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -21199,8 +21994,10 @@ impl<'a> Load<'a> {
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
-    pub(crate) const KINDS: &'static [(&'static str, Kind)] =
-        &[("Status", Kind::Enum(values::LoadStatus::VALUES))];
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::LoadStatus::VALUES, values::LoadStatus::NAMES),
+    )];
 
     /// `Module`: The name of the module that was loaded.
     #[must_use]
@@ -21218,7 +22015,11 @@ impl<'a> Load<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::LoadStatus>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::LoadStatus::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::LoadStatus::VALUES, values::LoadStatus::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -21259,7 +22060,10 @@ impl<'a> LoadAverageLimit<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -21289,7 +22093,11 @@ impl<'a> LoadAverageLimit<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -21423,13 +22231,19 @@ impl<'a> LocalBridge<'a> {
         ("LocalOneChannelState", Kind::Unsigned),
         (
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalOnePriority", Kind::Unsigned),
         ("LocalTwoChannelState", Kind::Unsigned),
         (
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalTwoPriority", Kind::Unsigned),
         ("LocalOptimization", Kind::Bool),
@@ -21471,7 +22285,10 @@ impl<'a> LocalBridge<'a> {
         field::get(
             self.0,
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -21603,7 +22420,10 @@ impl<'a> LocalBridge<'a> {
         field::get(
             self.0,
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -21797,19 +22617,28 @@ impl<'a> LocalOptimizationBegin<'a> {
         ("LocalOneChannelState", Kind::Unsigned),
         (
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalOnePriority", Kind::Unsigned),
         ("LocalTwoChannelState", Kind::Unsigned),
         (
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalTwoPriority", Kind::Unsigned),
         ("SourceChannelState", Kind::Unsigned),
         (
             "SourceChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("SourcePriority", Kind::Unsigned),
     ];
@@ -21850,7 +22679,10 @@ impl<'a> LocalOptimizationBegin<'a> {
         field::get(
             self.0,
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -21982,7 +22814,10 @@ impl<'a> LocalOptimizationBegin<'a> {
         field::get(
             self.0,
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -22114,7 +22949,10 @@ impl<'a> LocalOptimizationBegin<'a> {
         field::get(
             self.0,
             "SourceChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -22277,13 +23115,19 @@ impl<'a> LocalOptimizationEnd<'a> {
         ("LocalOneChannelState", Kind::Unsigned),
         (
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalOnePriority", Kind::Unsigned),
         ("LocalTwoChannelState", Kind::Unsigned),
         (
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("LocalTwoPriority", Kind::Unsigned),
     ];
@@ -22324,7 +23168,10 @@ impl<'a> LocalOptimizationEnd<'a> {
         field::get(
             self.0,
             "LocalOneChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -22456,7 +23303,10 @@ impl<'a> LocalOptimizationEnd<'a> {
         field::get(
             self.0,
             "LocalTwoChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -22656,7 +23506,10 @@ impl<'a> Mcid<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -22695,7 +23548,10 @@ impl<'a> Mcid<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -23166,7 +24022,10 @@ impl<'a> MeetmeJoin<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -23219,7 +24078,10 @@ impl<'a> MeetmeJoin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -23355,7 +24217,10 @@ impl<'a> MeetmeLeave<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -23408,7 +24273,10 @@ impl<'a> MeetmeLeave<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -23772,7 +24640,10 @@ impl<'a> MeetmeMute<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Status", Kind::Bool),
@@ -23826,7 +24697,10 @@ impl<'a> MeetmeMute<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -23987,7 +24861,10 @@ impl<'a> MeetmeTalkRequest<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Status", Kind::Bool),
@@ -24041,7 +24918,10 @@ impl<'a> MeetmeTalkRequest<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -24202,7 +25082,10 @@ impl<'a> MeetmeTalking<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Status", Kind::Bool),
@@ -24256,7 +25139,10 @@ impl<'a> MeetmeTalking<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -24407,7 +25293,10 @@ impl<'a> MemoryLimit<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -24437,7 +25326,11 @@ impl<'a> MemoryLimit<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -24558,7 +25451,10 @@ impl<'a> MessageWaiting<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("New", Kind::Unsigned),
@@ -24599,7 +25495,10 @@ impl<'a> MessageWaiting<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -24784,7 +25683,10 @@ impl<'a> MiniVoiceMail<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -24823,7 +25725,10 @@ impl<'a> MiniVoiceMail<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -24979,7 +25884,10 @@ impl<'a> MixMonitorMute<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25018,7 +25926,10 @@ impl<'a> MixMonitorMute<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -25165,7 +26076,10 @@ impl<'a> MixMonitorStart<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25204,7 +26118,10 @@ impl<'a> MixMonitorStart<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -25337,7 +26254,10 @@ impl<'a> MixMonitorStop<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25376,7 +26296,10 @@ impl<'a> MixMonitorStop<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -25510,7 +26433,10 @@ impl<'a> MusicOnHoldStart<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25549,7 +26475,10 @@ impl<'a> MusicOnHoldStart<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -25689,7 +26618,10 @@ impl<'a> MusicOnHoldStop<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25728,7 +26660,10 @@ impl<'a> MusicOnHoldStop<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -25862,7 +26797,10 @@ impl<'a> NewAccountCode<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -25901,7 +26839,10 @@ impl<'a> NewAccountCode<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26042,7 +26983,10 @@ impl<'a> NewCallerid<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -26081,7 +27025,10 @@ impl<'a> NewCallerid<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26221,7 +27168,10 @@ impl<'a> NewConnectedLine<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -26260,7 +27210,10 @@ impl<'a> NewConnectedLine<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26393,7 +27346,10 @@ impl<'a> Newchannel<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -26432,7 +27388,10 @@ impl<'a> Newchannel<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26568,7 +27527,10 @@ impl<'a> Newexten<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -26607,7 +27569,10 @@ impl<'a> Newexten<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26761,7 +27726,10 @@ impl<'a> Newstate<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -26800,7 +27768,10 @@ impl<'a> Newstate<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -26926,8 +27897,13 @@ impl<'a> OriginateResponse<'a> {
     ];
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
-    pub(crate) const KINDS: &'static [(&'static str, Kind)] =
-        &[("Response", Kind::Enum(values::OriginateResult::VALUES))];
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Response",
+        Kind::Enum(
+            values::OriginateResult::VALUES,
+            values::OriginateResult::NAMES,
+        ),
+    )];
 
     /// The `ActionID` header.
     ///
@@ -26948,7 +27924,10 @@ impl<'a> OriginateResponse<'a> {
         field::get(
             self.0,
             "Response",
-            Kind::Enum(values::OriginateResult::VALUES),
+            Kind::Enum(
+                values::OriginateResult::VALUES,
+                values::OriginateResult::NAMES,
+            ),
         )
     }
 
@@ -27067,7 +28046,10 @@ impl<'a> OutboundRegistrationDetail<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
         "Status",
-        Kind::Enum(values::OutboundRegistrationStatus::VALUES),
+        Kind::Enum(
+            values::OutboundRegistrationStatus::VALUES,
+            values::OutboundRegistrationStatus::NAMES,
+        ),
     )];
 
     /// `ObjectType`: The object's type.
@@ -27236,7 +28218,10 @@ impl<'a> OutboundRegistrationDetail<'a> {
         field::get(
             self.0,
             "Status",
-            Kind::Enum(values::OutboundRegistrationStatus::VALUES),
+            Kind::Enum(
+                values::OutboundRegistrationStatus::VALUES,
+                values::OutboundRegistrationStatus::NAMES,
+            ),
         )
     }
 
@@ -27285,9 +28270,15 @@ impl<'a> OutboundSubscriptionDetail<'a> {
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         (
             "SubscriptionType",
-            Kind::Enum(values::SubscriptionType::VALUES),
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
         ),
-        ("ExtensionStates", Kind::Enum(values::StatusText::VALUES)),
+        (
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
     ];
 
     /// `Role`: Asterisk's role for this subscription.
@@ -27337,7 +28328,10 @@ impl<'a> OutboundSubscriptionDetail<'a> {
         field::get(
             self.0,
             "SubscriptionType",
-            Kind::Enum(values::SubscriptionType::VALUES),
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
         )
     }
 
@@ -27367,7 +28361,7 @@ impl<'a> OutboundSubscriptionDetail<'a> {
         field::get(
             self.0,
             "ExtensionStates",
-            Kind::Enum(values::StatusText::VALUES),
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
         )
     }
 
@@ -27473,7 +28467,10 @@ impl<'a> ParkedCall<'a> {
         ("ParkeeChannelState", Kind::Unsigned),
         (
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkeePriority", Kind::Unsigned),
         ("ParkingTimeout", Kind::Secs),
@@ -27516,7 +28513,10 @@ impl<'a> ParkedCall<'a> {
         field::get(
             self.0,
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -27723,13 +28723,19 @@ impl<'a> ParkedCallGiveUp<'a> {
         ("ParkeeChannelState", Kind::Unsigned),
         (
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkeePriority", Kind::Unsigned),
         ("ParkerChannelState", Kind::Unsigned),
         (
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkerPriority", Kind::Unsigned),
         ("ParkingTimeout", Kind::Secs),
@@ -27771,7 +28777,10 @@ impl<'a> ParkedCallGiveUp<'a> {
         field::get(
             self.0,
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -27903,7 +28912,10 @@ impl<'a> ParkedCallGiveUp<'a> {
         field::get(
             self.0,
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -28100,13 +29112,19 @@ impl<'a> ParkedCallSwap<'a> {
         ("ParkeeChannelState", Kind::Unsigned),
         (
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkeePriority", Kind::Unsigned),
         ("ParkerChannelState", Kind::Unsigned),
         (
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkerPriority", Kind::Unsigned),
         ("ParkingTimeout", Kind::Secs),
@@ -28148,7 +29166,10 @@ impl<'a> ParkedCallSwap<'a> {
         field::get(
             self.0,
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -28280,7 +29301,10 @@ impl<'a> ParkedCallSwap<'a> {
         field::get(
             self.0,
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -28477,13 +29501,19 @@ impl<'a> ParkedCallTimeOut<'a> {
         ("ParkeeChannelState", Kind::Unsigned),
         (
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkeePriority", Kind::Unsigned),
         ("ParkerChannelState", Kind::Unsigned),
         (
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkerPriority", Kind::Unsigned),
         ("ParkingTimeout", Kind::Secs),
@@ -28525,7 +29555,10 @@ impl<'a> ParkedCallTimeOut<'a> {
         field::get(
             self.0,
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -28657,7 +29690,10 @@ impl<'a> ParkedCallTimeOut<'a> {
         field::get(
             self.0,
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -28825,7 +29861,10 @@ impl<'a> PeerStatus<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("PeerStatus", Kind::Enum(values::PeerStatus::VALUES)),
+        (
+            "PeerStatus",
+            Kind::Enum(values::PeerStatus::VALUES, values::PeerStatus::NAMES),
+        ),
         ("Cause", Kind::Cause),
     ];
 
@@ -28852,7 +29891,11 @@ impl<'a> PeerStatus<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`peer_status_raw`](Self::peer_status_raw) gives the bytes as sent.
     #[inline]
     pub fn peer_status(&self) -> Result<Option<values::PeerStatus>, FieldError> {
-        field::get(self.0, "PeerStatus", Kind::Enum(values::PeerStatus::VALUES))
+        field::get(
+            self.0,
+            "PeerStatus",
+            Kind::Enum(values::PeerStatus::VALUES, values::PeerStatus::NAMES),
+        )
     }
 
     /// The `PeerStatus` header as sent, unparsed (see [`peer_status`](Self::peer_status)).
@@ -28951,13 +29994,19 @@ impl<'a> Pickup<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("TargetChannelState", Kind::Unsigned),
         (
             "TargetChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("TargetPriority", Kind::Unsigned),
     ];
@@ -28996,7 +30045,10 @@ impl<'a> Pickup<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -29128,7 +30180,10 @@ impl<'a> Pickup<'a> {
         field::get(
             self.0,
             "TargetChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -29420,7 +30475,10 @@ impl<'a> QueueCallerAbandon<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Position", Kind::Unsigned),
@@ -29462,7 +30520,10 @@ impl<'a> QueueCallerAbandon<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -29656,7 +30717,10 @@ impl<'a> QueueCallerJoin<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Position", Kind::Unsigned),
@@ -29697,7 +30761,10 @@ impl<'a> QueueCallerJoin<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -29874,7 +30941,10 @@ impl<'a> QueueCallerLeave<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Count", Kind::Unsigned),
@@ -29915,7 +30985,10 @@ impl<'a> QueueCallerLeave<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -30223,14 +31296,20 @@ impl<'a> QueueMemberAdded<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -30271,7 +31350,11 @@ impl<'a> QueueMemberAdded<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -30394,7 +31477,11 @@ impl<'a> QueueMemberAdded<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -30498,14 +31585,20 @@ impl<'a> QueueMemberPause<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -30546,7 +31639,11 @@ impl<'a> QueueMemberPause<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -30669,7 +31766,11 @@ impl<'a> QueueMemberPause<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -30773,14 +31874,20 @@ impl<'a> QueueMemberPenalty<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -30821,7 +31928,11 @@ impl<'a> QueueMemberPenalty<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -30944,7 +32055,11 @@ impl<'a> QueueMemberPenalty<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -31048,14 +32163,20 @@ impl<'a> QueueMemberRemoved<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -31096,7 +32217,11 @@ impl<'a> QueueMemberRemoved<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -31219,7 +32344,11 @@ impl<'a> QueueMemberRemoved<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -31323,14 +32452,20 @@ impl<'a> QueueMemberRinginuse<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -31371,7 +32506,11 @@ impl<'a> QueueMemberRinginuse<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -31494,7 +32633,11 @@ impl<'a> QueueMemberRinginuse<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -31598,14 +32741,20 @@ impl<'a> QueueMemberStatus<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Membership", Kind::Enum(values::Membership::VALUES)),
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
         ("Penalty", Kind::Signed),
         ("CallsTaken", Kind::Unsigned),
         ("LastCall", Kind::Epoch),
         ("LastPause", Kind::Epoch),
         ("LoginTime", Kind::Epoch),
         ("InCall", Kind::Bool),
-        ("Status", Kind::Enum(values::DeviceState::VALUES)),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
         ("Paused", Kind::Bool),
         ("Ringinuse", Kind::Bool),
         ("Wrapuptime", Kind::Secs),
@@ -31646,7 +32795,11 @@ impl<'a> QueueMemberStatus<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
     #[inline]
     pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
-        field::get(self.0, "Membership", Kind::Enum(values::Membership::VALUES))
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
     }
 
     /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
@@ -31769,7 +32922,11 @@ impl<'a> QueueMemberStatus<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::DeviceState::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -32055,10 +33212,13 @@ impl<'a> RTCPReceived<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("PT", Kind::Enum(values::Pt::VALUES)),
+        ("PT", Kind::Enum(values::Pt::VALUES, values::Pt::NAMES)),
     ];
 
     /// The `Channel` header.
@@ -32095,7 +33255,10 @@ impl<'a> RTCPReceived<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -32207,7 +33370,11 @@ impl<'a> RTCPReceived<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pt_raw`](Self::pt_raw) gives the bytes as sent.
     #[inline]
     pub fn pt(&self) -> Result<Option<values::Pt>, FieldError> {
-        field::get(self.0, "PT", Kind::Enum(values::Pt::VALUES))
+        field::get(
+            self.0,
+            "PT",
+            Kind::Enum(values::Pt::VALUES, values::Pt::NAMES),
+        )
     }
 
     /// The `PT` header as sent, unparsed (see [`pt`](Self::pt)).
@@ -32383,10 +33550,13 @@ impl<'a> RTCPSent<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
-        ("PT", Kind::Enum(values::Pt::VALUES)),
+        ("PT", Kind::Enum(values::Pt::VALUES, values::Pt::NAMES)),
     ];
 
     /// The `Channel` header.
@@ -32423,7 +33593,10 @@ impl<'a> RTCPSent<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -32535,7 +33708,11 @@ impl<'a> RTCPSent<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pt_raw`](Self::pt_raw) gives the bytes as sent.
     #[inline]
     pub fn pt(&self) -> Result<Option<values::Pt>, FieldError> {
-        field::get(self.0, "PT", Kind::Enum(values::Pt::VALUES))
+        field::get(
+            self.0,
+            "PT",
+            Kind::Enum(values::Pt::VALUES, values::Pt::NAMES),
+        )
     }
 
     /// The `PT` header as sent, unparsed (see [`pt`](Self::pt)).
@@ -32694,7 +33871,10 @@ impl<'a> ReceiveFAX<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("PagesTransferred", Kind::Unsigned),
@@ -32734,7 +33914,10 @@ impl<'a> ReceiveFAX<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -32901,7 +34084,13 @@ impl<'a> Registry<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Status", Kind::Enum(values::RegistryStatus::VALUES)),
+        (
+            "Status",
+            Kind::Enum(
+                values::RegistryStatus::VALUES,
+                values::RegistryStatus::NAMES,
+            ),
+        ),
         ("Cause", Kind::Cause),
     ];
 
@@ -32935,7 +34124,14 @@ impl<'a> Registry<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::RegistryStatus>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::RegistryStatus::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::RegistryStatus::VALUES,
+                values::RegistryStatus::NAMES,
+            ),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -32980,8 +34176,10 @@ impl<'a> Reload<'a> {
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
-    pub(crate) const KINDS: &'static [(&'static str, Kind)] =
-        &[("Status", Kind::Enum(values::ReloadStatus::VALUES))];
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::ReloadStatus::VALUES, values::ReloadStatus::NAMES),
+    )];
 
     /// `Module`: The name of the module that was reloaded, or All if all modules were reloaded.
     #[must_use]
@@ -32999,7 +34197,11 @@ impl<'a> Reload<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::ReloadStatus>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::ReloadStatus::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::ReloadStatus::VALUES, values::ReloadStatus::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -33062,7 +34264,10 @@ impl<'a> RequestBadFormat<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -33092,7 +34297,11 @@ impl<'a> RequestBadFormat<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -33221,7 +34430,10 @@ impl<'a> RequestNotAllowed<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -33251,7 +34463,11 @@ impl<'a> RequestNotAllowed<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -33379,7 +34595,10 @@ impl<'a> RequestNotSupported<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -33409,7 +34628,11 @@ impl<'a> RequestNotSupported<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -33616,7 +34839,10 @@ impl<'a> SendFAX<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("PagesTransferred", Kind::Unsigned),
@@ -33656,7 +34882,10 @@ impl<'a> SendFAX<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -33834,7 +35063,10 @@ impl<'a> SessionLimit<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -33864,7 +35096,11 @@ impl<'a> SessionLimit<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -33963,7 +35199,10 @@ impl<'a> Shutdown<'a> {
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
-        ("Shutdown", Kind::Enum(values::Shutdown::VALUES)),
+        (
+            "Shutdown",
+            Kind::Enum(values::Shutdown::VALUES, values::Shutdown::NAMES),
+        ),
         ("Restart", Kind::Bool),
     ];
 
@@ -33976,7 +35215,11 @@ impl<'a> Shutdown<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`shutdown_raw`](Self::shutdown_raw) gives the bytes as sent.
     #[inline]
     pub fn shutdown(&self) -> Result<Option<values::Shutdown>, FieldError> {
-        field::get(self.0, "Shutdown", Kind::Enum(values::Shutdown::VALUES))
+        field::get(
+            self.0,
+            "Shutdown",
+            Kind::Enum(values::Shutdown::VALUES, values::Shutdown::NAMES),
+        )
     }
 
     /// The `Shutdown` header as sent, unparsed (see [`shutdown`](Self::shutdown)).
@@ -34043,7 +35286,10 @@ impl<'a> SoftHangupRequest<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Cause", Kind::Cause),
@@ -34083,7 +35329,10 @@ impl<'a> SoftHangupRequest<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -34311,7 +35560,10 @@ impl<'a> Status<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
         ("Seconds", Kind::Secs),
@@ -34360,7 +35612,10 @@ impl<'a> Status<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -34647,7 +35902,10 @@ impl<'a> SuccessfulAuth<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("UsingPassword", Kind::Bool),
         ("SessionTV", Kind::EventTime),
     ];
@@ -34678,7 +35936,11 @@ impl<'a> SuccessfulAuth<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -35114,20 +36376,29 @@ impl<'a> UnParkedCall<'a> {
         ("ParkeeChannelState", Kind::Unsigned),
         (
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkeePriority", Kind::Unsigned),
         ("ParkerChannelState", Kind::Unsigned),
         (
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("ParkerPriority", Kind::Unsigned),
         ("ParkingTimeout", Kind::Secs),
         ("RetrieverChannelState", Kind::Unsigned),
         (
             "RetrieverChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("RetrieverPriority", Kind::Unsigned),
     ];
@@ -35168,7 +36439,10 @@ impl<'a> UnParkedCall<'a> {
         field::get(
             self.0,
             "ParkeeChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -35300,7 +36574,10 @@ impl<'a> UnParkedCall<'a> {
         field::get(
             self.0,
             "ParkerChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -35477,7 +36754,10 @@ impl<'a> UnParkedCall<'a> {
         field::get(
             self.0,
             "RetrieverChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -35605,7 +36885,10 @@ impl<'a> UnexpectedAddress<'a> {
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
     pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
         ("EventTV", Kind::EventTime),
-        ("Severity", Kind::Enum(values::Severity::VALUES)),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
         ("SessionTV", Kind::EventTime),
     ];
 
@@ -35635,7 +36918,11 @@ impl<'a> UnexpectedAddress<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
     #[inline]
     pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
-        field::get(self.0, "Severity", Kind::Enum(values::Severity::VALUES))
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
     }
 
     /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
@@ -35759,7 +37046,10 @@ impl<'a> Unhold<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -35798,7 +37088,10 @@ impl<'a> Unhold<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -35912,8 +37205,10 @@ impl<'a> Unload<'a> {
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
     /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
-    pub(crate) const KINDS: &'static [(&'static str, Kind)] =
-        &[("Status", Kind::Enum(values::UnloadStatus::VALUES))];
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::UnloadStatus::VALUES, values::UnloadStatus::NAMES),
+    )];
 
     /// `Module`: The name of the module that was unloaded.
     #[must_use]
@@ -35931,7 +37226,11 @@ impl<'a> Unload<'a> {
     /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
     #[inline]
     pub fn status(&self) -> Result<Option<values::UnloadStatus>, FieldError> {
-        field::get(self.0, "Status", Kind::Enum(values::UnloadStatus::VALUES))
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::UnloadStatus::VALUES, values::UnloadStatus::NAMES),
+        )
     }
 
     /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
@@ -35979,7 +37278,10 @@ impl<'a> UserEvent<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -36018,7 +37320,10 @@ impl<'a> UserEvent<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -36160,7 +37465,10 @@ impl<'a> VarSet<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -36199,7 +37507,10 @@ impl<'a> VarSet<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 
@@ -36387,7 +37698,10 @@ impl<'a> Wink<'a> {
         ("ChannelState", Kind::Unsigned),
         (
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         ),
         ("Priority", Kind::Unsigned),
     ];
@@ -36426,7 +37740,10 @@ impl<'a> Wink<'a> {
         field::get(
             self.0,
             "ChannelStateDesc",
-            Kind::Enum(values::ChannelStateDesc::VALUES),
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
         )
     }
 

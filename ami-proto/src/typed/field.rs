@@ -420,8 +420,9 @@ pub enum Kind {
     Clock,
     /// A Q.850 cause number.
     Cause,
-    /// One of the listed values (ASCII case ignored), else any other text.
-    Enum(&'static [&'static str]),
+    /// One of the listed values (ASCII case ignored), else any other text;
+    /// the values, then their variants' names.
+    Enum(&'static [&'static str], &'static [&'static str]),
 }
 
 impl Kind {
@@ -440,7 +441,7 @@ impl Kind {
             Self::Micros => "a number of microseconds",
             Self::Clock => "a duration (HH:MM:SS or seconds)",
             Self::Cause => "a Q.850 cause number",
-            Self::Enum(_) => "UTF-8 text",
+            Self::Enum(..) => "UTF-8 text",
         }
     }
 
@@ -459,10 +460,13 @@ impl Kind {
             Self::Micros => FieldValue::Duration(Duration::from_micros(parse_int(b)?)),
             Self::Clock => FieldValue::Duration(parse_clock(b)?),
             Self::Cause => FieldValue::Cause(parse_cause(b)?),
-            Self::Enum(values) => {
+            Self::Enum(values, names) => {
                 let text = raw.as_str().ok()?;
-                match values.iter().find(|v| v.eq_ignore_ascii_case(text)) {
-                    Some(name) => FieldValue::Enum(name),
+                match values.iter().position(|v| v.eq_ignore_ascii_case(text)) {
+                    Some(i) => FieldValue::Enum {
+                        value: values[i],
+                        name: names[i],
+                    },
                     None => FieldValue::Text(raw),
                 }
             }
@@ -489,8 +493,13 @@ pub enum FieldValue<'a> {
     Signed(i64),
     /// A boolean.
     Bool(bool),
-    /// A listed value of an enumerated header, in the docs' spelling.
-    Enum(&'static str),
+    /// A listed value of an enumerated header.
+    Enum {
+        /// The value in the docs' spelling (`Dialing Offhook`, `6`).
+        value: &'static str,
+        /// Its variant's name in [`values`](super::values) (`DialingOffhook`, `Ringing`).
+        name: &'static str,
+    },
     /// A point in time.
     Timestamp(Timestamp),
     /// A point in time with the offset it was written with.
@@ -676,8 +685,14 @@ mod tests {
 
     #[test]
     fn enums_ignore_case_and_keep_unknown_values() {
-        let kind = Kind::Enum(&["Up", "Down"]);
-        assert_eq!(kind.parse(Value::new(b"up")), Some(FieldValue::Enum("Up")));
+        let kind = Kind::Enum(&["Up", "Pre-ring"], &["Up", "PreRing"]);
+        assert_eq!(
+            kind.parse(Value::new(b"pre-RING")),
+            Some(FieldValue::Enum {
+                value: "Pre-ring",
+                name: "PreRing"
+            })
+        );
         assert_eq!(
             kind.parse(Value::new(b"Sideways")),
             Some(FieldValue::Text(Value::new(b"Sideways")))

@@ -245,6 +245,14 @@ macro_rules! event_common {
             }
         }
 
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name<'_> {
+            /// As its [`Event`](super::Event) (see the crate's `serde` notes).
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Event::from(*self).serialize(serializer)
+            }
+        }
+
         impl AsRef<Message> for $name<'_> {
             #[inline]
             fn as_ref(&self) -> &Message {

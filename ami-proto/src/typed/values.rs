@@ -59,6 +59,21 @@ impl ChannelStateDesc {
         "Unknown",
     ];
 
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "Down",
+        "Rsrvd",
+        "OffHook",
+        "Dialing",
+        "Ring",
+        "Ringing",
+        "Up",
+        "Busy",
+        "DialingOffhook",
+        "PreRing",
+        "Unknown",
+    ];
+
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -127,7 +142,7 @@ impl fmt::Display for ChannelStateDesc {
 impl FromField<'_> for ChannelStateDesc {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -153,6 +168,9 @@ pub enum AocChargeType {
 impl AocChargeType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["NotAvailable", "Free", "Currency", "Units"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["NotAvailable", "Free", "Currency", "Units"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -194,7 +212,7 @@ impl fmt::Display for AocChargeType {
 impl FromField<'_> for AocChargeType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -230,6 +248,19 @@ pub enum BillingID {
 impl BillingID {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Reverse",
+        "CreditCard",
+        "CallForwardingUnconditional",
+        "CallForwardingBusy",
+        "CallForwardingNoReply",
+        "CallDeflection",
+        "CallTransfer",
+        "NotAvailable",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
         "Normal",
         "Reverse",
         "CreditCard",
@@ -301,7 +332,7 @@ impl fmt::Display for BillingID {
 impl FromField<'_> for BillingID {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -323,6 +354,9 @@ pub enum TotalType {
 impl TotalType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["SubTotal", "Total"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["SubTotal", "Total"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -356,7 +390,7 @@ impl fmt::Display for TotalType {
 impl FromField<'_> for TotalType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -389,6 +423,17 @@ impl Multiplier {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] =
         &["1/1000", "1/100", "1/10", "1", "10", "100", "1000"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "OneThousandth",
+        "OneHundredth",
+        "OneTenth",
+        "One",
+        "Ten",
+        "Hundred",
+        "Thousand",
+    ];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -442,7 +487,7 @@ impl fmt::Display for Multiplier {
 impl FromField<'_> for Multiplier {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -474,6 +519,17 @@ pub enum RateType {
 impl RateType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &[
+        "NotAvailable",
+        "Free",
+        "FreeFromBeginning",
+        "Duration",
+        "Flag",
+        "Volume",
+        "SpecialCode",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
         "NotAvailable",
         "Free",
         "FreeFromBeginning",
@@ -535,7 +591,7 @@ impl fmt::Display for RateType {
 impl FromField<'_> for RateType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -559,6 +615,9 @@ pub enum Unit {
 impl Unit {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Octet", "Segment", "Message"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Octet", "Segment", "Message"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -596,7 +655,7 @@ impl fmt::Display for Unit {
 impl FromField<'_> for Unit {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -620,6 +679,9 @@ pub enum Reason {
 impl Reason {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["caller", "agent", "transfer"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Caller", "Agent", "Transfer"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -657,7 +719,7 @@ impl fmt::Display for Reason {
 impl FromField<'_> for Reason {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -681,6 +743,9 @@ pub enum AgentStatus {
 impl AgentStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["AGENT_LOGGEDOFF", "AGENT_IDLE", "AGENT_ONCALL"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["AgentLoggedoff", "AgentIdle", "AgentOncall"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -718,7 +783,7 @@ impl fmt::Display for AgentStatus {
 impl FromField<'_> for AgentStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -744,6 +809,9 @@ pub enum Result {
 impl Result {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Fail", "Invalid", "Not Permitted", "Success"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Fail", "Invalid", "NotPermitted", "Success"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -785,7 +853,7 @@ impl fmt::Display for Result {
 impl FromField<'_> for Result {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -809,6 +877,9 @@ pub enum BridgeVideoSourceMode {
 impl BridgeVideoSourceMode {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["none", "talker", "single"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["None", "Talker", "Single"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -846,7 +917,7 @@ impl fmt::Display for BridgeVideoSourceMode {
 impl FromField<'_> for BridgeVideoSourceMode {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -874,6 +945,9 @@ pub enum DestType {
 impl DestType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Bridge", "App", "Link", "Threeway", "Fail"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Bridge", "App", "Link", "Threeway", "Fail"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -919,7 +993,7 @@ impl fmt::Display for DestType {
 impl FromField<'_> for DestType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -941,6 +1015,9 @@ pub enum Severity {
 impl Severity {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Informational", "Error"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Informational", "Error"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -974,7 +1051,7 @@ impl fmt::Display for Severity {
 impl FromField<'_> for Severity {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1055,6 +1132,31 @@ impl EventName {
         "STREAM_END",
         "DTMF",
         "USER_DEFINED",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "ChanStart",
+        "ChanEnd",
+        "Answer",
+        "Hangup",
+        "BridgeEnter",
+        "BridgeExit",
+        "AppStart",
+        "AppEnd",
+        "ParkStart",
+        "ParkEnd",
+        "Blindtransfer",
+        "Attendedtransfer",
+        "Pickup",
+        "Forward",
+        "LinkedidEnd",
+        "LocalOptimizeBegin",
+        "LocalOptimize",
+        "StreamBegin",
+        "StreamEnd",
+        "Dtmf",
+        "UserDefined",
     ];
 
     /// The value in the docs' spelling (an `Other` as sent).
@@ -1165,7 +1267,7 @@ impl fmt::Display for EventName {
 impl FromField<'_> for EventName {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1189,6 +1291,9 @@ pub enum AMAFlags {
 impl AMAFlags {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["OMIT", "BILLING", "DOCUMENTATION"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Omit", "Billing", "Documentation"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1226,7 +1331,7 @@ impl fmt::Display for AMAFlags {
 impl FromField<'_> for AMAFlags {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1255,6 +1360,10 @@ impl Disposition {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] =
         &["NO ANSWER", "FAILED", "BUSY", "ANSWERED", "CONGESTION"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] =
+        &["NoAnswer", "Failed", "Busy", "Answered", "Congestion"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1300,7 +1409,7 @@ impl fmt::Display for Disposition {
 impl FromField<'_> for Disposition {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1326,6 +1435,10 @@ pub enum ContactListStatus {
 impl ContactListStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] =
+        &["Reachable", "Unreachable", "NonQualified", "Unknown"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] =
         &["Reachable", "Unreachable", "NonQualified", "Unknown"];
 
     /// The value in the docs' spelling (an `Other` as sent).
@@ -1368,7 +1481,7 @@ impl fmt::Display for ContactListStatus {
 impl FromField<'_> for ContactListStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1398,6 +1511,16 @@ pub enum ContactStatus {
 impl ContactStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &[
+        "Unknown",
+        "Unreachable",
+        "Reachable",
+        "Unqualified",
+        "Removed",
+        "Updated",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
         "Unknown",
         "Unreachable",
         "Reachable",
@@ -1454,7 +1577,7 @@ impl fmt::Display for ContactStatus {
 impl FromField<'_> for ContactStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1476,6 +1599,9 @@ pub enum Direction {
 impl Direction {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Received", "Sent"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Received", "Sent"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1509,7 +1635,7 @@ impl fmt::Display for Direction {
 impl FromField<'_> for Direction {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1554,6 +1680,19 @@ impl DialStatus {
         "CONTINUE",
         "GOTO",
         "NOANSWER",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "Abort",
+        "Answer",
+        "Busy",
+        "Cancel",
+        "Chanunavail",
+        "Congestion",
+        "Continue",
+        "Goto",
+        "Noanswer",
     ];
 
     /// The value in the docs' spelling (an `Other` as sent).
@@ -1616,7 +1755,7 @@ impl fmt::Display for DialStatus {
 impl FromField<'_> for DialStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1640,6 +1779,9 @@ pub enum DialProgress {
 impl DialProgress {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["RINGING", "PROCEEDING", "PROGRESS"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Ringing", "Proceeding", "Progress"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1677,7 +1819,7 @@ impl fmt::Display for DialProgress {
 impl FromField<'_> for DialProgress {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1716,6 +1858,20 @@ impl ExtensionState {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] =
         &["-2", "-1", "0", "1", "2", "4", "8", "9", "16", "17"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "Removed",
+        "Deactivated",
+        "NotInUse",
+        "InUse",
+        "Busy",
+        "Unavailable",
+        "Ringing",
+        "InUseRinging",
+        "OnHold",
+        "InUseOnHold",
+    ];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1781,7 +1937,7 @@ impl fmt::Display for ExtensionState {
 impl FromField<'_> for ExtensionState {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1825,6 +1981,19 @@ impl StatusText {
         "InUse&Ringing",
         "Hold",
         "InUse&Hold",
+        "Unknown",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "Idle",
+        "InUse",
+        "Busy",
+        "Unavailable",
+        "Ringing",
+        "InUseRinging",
+        "Hold",
+        "InUseHold",
         "Unknown",
     ];
 
@@ -1888,7 +2057,7 @@ impl fmt::Display for StatusText {
 impl FromField<'_> for StatusText {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1916,6 +2085,9 @@ pub enum FaxSessionOperation {
 impl FaxSessionOperation {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["gateway", "V.21", "send", "receive", "none"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Gateway", "V21", "Send", "Receive", "None"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -1961,7 +2133,7 @@ impl fmt::Display for FaxSessionOperation {
 impl FromField<'_> for FaxSessionOperation {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -1995,6 +2167,18 @@ pub enum State {
 impl State {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &[
+        "Uninitialized",
+        "Initialized",
+        "Open",
+        "Active",
+        "Complete",
+        "Reserved",
+        "Inactive",
+        "Unknown",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
         "Uninitialized",
         "Initialized",
         "Open",
@@ -2061,7 +2245,7 @@ impl fmt::Display for State {
 impl FromField<'_> for State {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2083,6 +2267,9 @@ pub enum SessionType {
 impl SessionType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["G.711", "T.38"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["G711", "T38"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2116,7 +2303,7 @@ impl fmt::Display for SessionType {
 impl FromField<'_> for SessionType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2140,6 +2327,9 @@ pub enum FaxStatusOperation {
 impl FaxStatusOperation {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["gateway", "receive", "send"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Gateway", "Receive", "Send"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2177,7 +2367,7 @@ impl fmt::Display for FaxStatusOperation {
 impl FromField<'_> for FaxStatusOperation {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2199,6 +2389,9 @@ pub enum SubscriptionType {
 impl SubscriptionType {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["mwi", "extension_state"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Mwi", "ExtensionState"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2232,7 +2425,7 @@ impl fmt::Display for SubscriptionType {
 impl FromField<'_> for SubscriptionType {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2256,6 +2449,9 @@ pub enum LoadStatus {
 impl LoadStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Failure", "Success", "Decline"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Failure", "Success", "Decline"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2293,7 +2489,7 @@ impl fmt::Display for LoadStatus {
 impl FromField<'_> for LoadStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2315,6 +2511,9 @@ pub enum OriginateResult {
 impl OriginateResult {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Failure", "Success"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Failure", "Success"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2348,7 +2547,7 @@ impl fmt::Display for OriginateResult {
 impl FromField<'_> for OriginateResult {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2372,6 +2571,9 @@ pub enum OutboundRegistrationStatus {
 impl OutboundRegistrationStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Registered", "Unregistered", "Rejected"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Registered", "Unregistered", "Rejected"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2409,7 +2611,7 @@ impl fmt::Display for OutboundRegistrationStatus {
 impl FromField<'_> for OutboundRegistrationStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2437,6 +2639,15 @@ pub enum PeerStatus {
 impl PeerStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &[
+        "Unknown",
+        "Registered",
+        "Unregistered",
+        "Rejected",
+        "Lagged",
+    ];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
         "Unknown",
         "Registered",
         "Unregistered",
@@ -2488,7 +2699,7 @@ impl fmt::Display for PeerStatus {
 impl FromField<'_> for PeerStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2512,6 +2723,9 @@ pub enum Membership {
 impl Membership {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["dynamic", "realtime", "static"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Dynamic", "Realtime", "Static"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2549,7 +2763,7 @@ impl fmt::Display for Membership {
 impl FromField<'_> for Membership {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2585,6 +2799,19 @@ pub enum DeviceState {
 impl DeviceState {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "Unknown",
+        "NotInUse",
+        "InUse",
+        "Busy",
+        "Invalid",
+        "Unavailable",
+        "Ringing",
+        "RingInUse",
+        "OnHold",
+    ];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2646,7 +2873,7 @@ impl fmt::Display for DeviceState {
 impl FromField<'_> for DeviceState {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2668,6 +2895,9 @@ pub enum Pt {
 impl Pt {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["200(SR)", "201(RR)"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["SenderReport", "ReceiverReport"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2701,7 +2931,7 @@ impl fmt::Display for Pt {
 impl FromField<'_> for Pt {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2727,6 +2957,10 @@ pub enum RegistryStatus {
 impl RegistryStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] =
+        &["Registered", "Unregistered", "Rejected", "Failed"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] =
         &["Registered", "Unregistered", "Rejected", "Failed"];
 
     /// The value in the docs' spelling (an `Other` as sent).
@@ -2769,7 +3003,7 @@ impl fmt::Display for RegistryStatus {
 impl FromField<'_> for RegistryStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2801,6 +3035,17 @@ pub enum ReloadStatus {
 impl ReloadStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["0", "1", "2", "3", "4", "5", "6"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &[
+        "NotFound",
+        "Success",
+        "Queued",
+        "Error",
+        "InProgress",
+        "Uninitialized",
+        "NotImplemented",
+    ];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2854,7 +3099,7 @@ impl fmt::Display for ReloadStatus {
 impl FromField<'_> for ReloadStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2876,6 +3121,9 @@ pub enum Shutdown {
 impl Shutdown {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Uncleanly", "Cleanly"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Uncleanly", "Cleanly"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2909,7 +3157,7 @@ impl fmt::Display for Shutdown {
 impl FromField<'_> for Shutdown {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
@@ -2929,6 +3177,9 @@ pub enum UnloadStatus {
 impl UnloadStatus {
     /// The listed values, in the docs' order.
     pub const VALUES: &'static [&'static str] = &["Success"];
+
+    /// The variants' names, in the order of [`VALUES`](Self::VALUES).
+    pub const NAMES: &'static [&'static str] = &["Success"];
 
     /// The value in the docs' spelling (an `Other` as sent).
     #[must_use]
@@ -2958,7 +3209,7 @@ impl fmt::Display for UnloadStatus {
 impl FromField<'_> for UnloadStatus {
     fn from_field(value: FieldValue<'_>) -> Option<Self> {
         match value {
-            FieldValue::Enum(name) => Some(Self::parse(name)),
+            FieldValue::Enum { value, .. } => Some(Self::parse(value)),
             FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),
             _ => None,
         }
