@@ -121,7 +121,7 @@ pub mod typed;
 pub mod wire_json;
 
 pub use auth::md5_key;
-pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect};
+pub use client_options::{ClientError, ClientOptions, Incoming, Reconnect, ViolationHook};
 pub use config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 
