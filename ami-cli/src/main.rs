@@ -18,6 +18,7 @@
 //! `ami-tokio` or `ami-smol`), and all three behave the same.
 
 mod decode;
+mod json;
 mod session;
 
 use std::io::{self, Read, Write};
@@ -29,12 +30,16 @@ use std::time::Duration;
 
 use ami_proto::{Action, ClientError, ClientOptions, EventMask, Incoming, Line, Message, Response};
 use clap::{Args, Parser, Subcommand};
-use serde_json::{Value as Json, json};
 
 use crate::session::{Runtime, Session};
 
 /// How long `events` waits for an event before it looks at Ctrl-C again.
 const EVENT_POLL: Duration = Duration::from_millis(200);
+
+/// How long `ami` waits for Asterisk's `Goodbye` when it logs off at the
+/// end, whatever `--timeout` says: after an action timed out the server is
+/// not answering, and a second full timeout would only delay the exit.
+const LOGOFF_GRACE: Duration = Duration::from_secs(1);
 
 const AFTER_HELP: &str = "\
 Address:
@@ -48,6 +53,14 @@ Address:
   With neither --url nor AMI_URL, ami starts an embedded fake Asterisk
   (ami-testkit: a small busy PBX on 127.0.0.1), says so on stderr, and talks
   to it.
+
+Output:
+  JSON values that are not UTF-8 (Latin-1 caller names from old phones,
+  say) are printed as {\"latin1\":\"...\"}, one character per byte, so
+  no byte is lost; a U+FFFD appears only where Asterisk sent one. A
+  message the decoder had to skip (a line or message over its limits) is
+  reported on stderr (\"ami: skipped a message: ...\") and ami goes on.
+  Logging off at the end waits at most 1 s for Asterisk's Goodbye.
 
 Exit status:
   0  success
@@ -151,12 +164,14 @@ enum Cmd {
     /// given; repeated keys are kept (Variable=a=1 Variable=b=2). The
     /// answer is printed on one line:
     ///
-    ///   {"response":[["Key","Value"],...],"events":[[["Key","Value"],...],...],"output":["line",...]}
+    ///   {"response":[["Key","Value"],...],"events":[[["Key","Value"],...],...],"completion":...,"output":["line",...]}
     ///
-    /// "response": the response's headers in wire order; "events": the
-    /// events of a list action (CoreShowChannels, QueueStatus, …) without
-    /// the closing ...Complete event; "output": the output lines of a
-    /// Command. Both lists are empty when there are none.
+    /// "response": the response's lines in wire order (a line without a
+    /// colon as a bare string); "events": the events of a list action
+    /// (CoreShowChannels, QueueStatus, …) without the closing ...Complete
+    /// event, which is "completion" (null when there is none); "output":
+    /// the output lines of a Command. Both lists are empty when there are
+    /// none. A value that is not UTF-8 is {"latin1":"..."}.
     ///
     /// If Asterisk answers Response: Error, the JSON is printed all the same
     /// (it holds Asterisk's answer), Asterisk's message goes to stderr and
@@ -180,7 +195,13 @@ enum Cmd {
     ///
     /// Each event is printed as a block of "Key: Value" lines ("Event:
     /// Name" first) and an empty line, or with --json as one JSON line
-    /// [["Key","Value"],...]. Ctrl-C logs off and exits with 0; a second
+    /// [["Key","Value"],...] holding every line in wire order (one without
+    /// a colon as a bare "string"; a value that is not UTF-8 as
+    /// {"latin1":"..."}). With --json --typed, the headers Asterisk's docs
+    /// type hold parsed values: numbers, booleans, enumerations by name
+    /// (["Cause",{"code":16,"name":"NORMAL_CLEARING"}], ["Paused",true],
+    /// ["ChannelStateDesc","Up"]); a value that does not parse is kept as
+    /// sent. Ctrl-C logs off and exits with 0; a second
     /// Ctrl-C exits at once. Events dropped because ami could not keep up
     /// are reported on stderr ("lost N events"). The event classes can be
     /// chosen with the address's ?events=MASK (e.g. ?events=call,agent).
@@ -194,6 +215,9 @@ enum Cmd {
         /// One JSON array of [key, value] pairs per event
         #[arg(long)]
         json: bool,
+        /// With --json: parsed values (numbers, booleans, enumerations by name)
+        #[arg(long, requires = "json")]
+        typed: bool,
     },
 
     /// Send a Ping and print the round trip
@@ -206,11 +230,13 @@ enum Cmd {
     ///
     ///   {"kind":"banner","version":"11.0.0"}
     ///   {"kind":"response"|"event"|"action"|"message","fields":[["Key","Value"],...]}
-    ///       with "output":["line",...] added when the message has raw text lines
+    ///       with "output":["line",...] added when the message has raw text
+    ///       lines, and always for a legacy Response: Follows (empty: [])
     ///   {"kind":"error","error":"..."} for a message the decoder skipped
     ///
-    /// Invalid UTF-8 is shown as U+FFFD. The output does not depend on
-    /// --chunk. The connection options are ignored.
+    /// A value that is not UTF-8 is {"latin1":"..."} (one character per
+    /// byte). The output does not depend on --chunk. The connection options
+    /// are ignored.
     #[command(verbatim_doc_comment)]
     Decode {
         /// Feed the decoder N bytes at a time [default: all at once]
@@ -295,6 +321,7 @@ enum Job {
         filter: Vec<String>,
         count: Option<u64>,
         json: bool,
+        typed: bool,
     },
     Ping,
 }
@@ -308,10 +335,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             count,
             json,
+            typed,
         } => Job::Events {
             filter,
             count,
             json,
+            typed,
         },
         Cmd::Ping => Job::Ping,
     };
@@ -344,10 +373,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             count,
             json,
-        } => events(&mut *session, &filter, count, json),
+            typed,
+        } => events(&mut *session, &filter, count, json.then_some(typed)),
         Job::Ping => ping(&mut *session, &endpoint),
     };
-    session.close();
+    session::close_within(session, LOGOFF_GRACE);
     drop(embedded);
     result
 }
@@ -417,7 +447,17 @@ fn client_options(
     if args.transcript {
         options = options.transcript(io::stderr());
     }
+    // Skipped messages are said on stderr, and the session goes on.
+    options = options.on_violation(|violation| eprintln!("ami: {}", notice(violation)));
     Ok(options)
+}
+
+/// What `ami` says on stderr about bad input the connection survived.
+fn notice(violation: &ami_proto::Violation) -> String {
+    match violation {
+        ami_proto::Violation::Decode(error) => format!("skipped a message: {error}"),
+        other => other.to_string(),
+    }
 }
 
 /// The first line of `path` (or of stdin for `-`), without its line end.
@@ -478,30 +518,16 @@ fn send_action(session: &mut dyn Session, action: Action) -> Result<(), Failure>
         Err(e) => return Err(e.into()),
     };
     let mut out = io::stdout().lock();
-    writeln!(out, "{}", response_json(&response))?;
+    json::response(&mut out, &response)?;
     out.flush()?;
     failure.map_or(Ok(()), Err)
-}
-
-/// `{"response":[...],"events":[[...],...],"output":[...]}`.
-fn response_json(response: &Response) -> Json {
-    let events: Vec<Json> = response.events().iter().map(decode::fields).collect();
-    let output: Vec<Json> = response
-        .output()
-        .map(|l| Json::from(l.to_str_lossy()))
-        .collect();
-    json!({
-        "response": decode::fields(response.message()),
-        "events": events,
-        "output": output,
-    })
 }
 
 fn events(
     session: &mut dyn Session,
     filter: &[String],
     count: Option<u64>,
-    json: bool,
+    json: Option<bool>,
 ) -> Result<(), Failure> {
     let filter: Vec<&str> = filter
         .iter()
@@ -524,8 +550,8 @@ fn events(
     while count.is_none_or(|n| printed < n) && !stop.load(Ordering::SeqCst) {
         match session.next_event(EVENT_POLL)? {
             Some(Incoming::Event(event)) if wanted(&event, &filter) => {
-                if json {
-                    writeln!(out, "{}", decode::fields(&event))?;
+                if let Some(typed) = json {
+                    json::event(&mut out, &event, typed)?;
                 } else {
                     write_block(&mut out, &event)?;
                 }
