@@ -38,7 +38,7 @@
 //! variant's: `Up`, `DialingOffhook`, `Ringing` for a `QueueMemberStatus`'s
 //! `Status: 6`; a value the docs do not list as sent), a timestamp as Unix seconds (a number with the microseconds as
 //! fraction), an `EventTV` as `{"unix": secs, "utc_offset_minutes": n}`, a
-//! duration as seconds (a number), a hangup cause as
+//! duration as seconds (an integer when whole, else with a fraction), a hangup cause as
 //! `{"code": 16, "name": "NORMAL_CLEARING"}` (`name` null when Asterisk has
 //! none). A value that does not parse stays its raw rendering.
 //!
@@ -290,6 +290,10 @@ mod typed {
                     map.serialize_entry("utc_offset_minutes", &t.utc_offset_minutes())?;
                     map.end()
                 }
+                // Whole seconds (nearly all of them) as integers.
+                FieldValue::Duration(d) if d.subsec_nanos() == 0 => {
+                    serializer.serialize_u64(d.as_secs())
+                }
                 FieldValue::Duration(d) => serializer.serialize_f64(d.as_secs_f64()),
                 FieldValue::Cause(c) => {
                     let mut map = serializer.serialize_map(Some(2))?;
@@ -441,7 +445,7 @@ mod tests {
         let event = crate::typed::Event::from_message(&msg);
         assert_eq!(
             serde_json::to_string(&event).unwrap(),
-            r#"[["Event","QueueMemberStatus"],["Timestamp",1700000000.5],["Queue","q"],["Status","Ringing"],["Paused",true],["Penalty",-2],["InCall","maybe"],["MemberName",{"latin1":"José"}],["Wrapuptime",15.0]]"#
+            r#"[["Event","QueueMemberStatus"],["Timestamp",1700000000.5],["Queue","q"],["Status","Ringing"],["Paused",true],["Penalty",-2],["InCall","maybe"],["MemberName",{"latin1":"José"}],["Wrapuptime",15]]"#
         );
         let msg =
             message(b"Event: Hangup\r\nCause: 16\r\nChannelStateDesc: Up\r\nEventTV: x\r\n\r\n");
