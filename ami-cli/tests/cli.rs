@@ -1015,3 +1015,33 @@ fn usage_errors_exit_2_before_connecting() {
     let run = ami(&["action", "Ping", "NoEqualsSign"]);
     assert!(!run.stderr.contains("embedded"), "{run:#?}");
 }
+
+/// A legacy `Response: Follows` Command with an empty body has `"output":[]`;
+/// one with lines has them; bytes that are not UTF-8 come back from the JSON.
+#[test]
+fn decode_legacy_output_and_latin1() {
+    let file = temp_file("legacy.bin", "");
+    std::fs::write(
+        &file,
+        b"Asterisk Call Manager/2.10.6\r\n\
+          Response: Follows\r\nPrivilege: Command\r\nActionID: 1\r\n--END COMMAND--\r\n\r\n\
+          Response: Follows\r\nPrivilege: Command\r\nActionID: 2\r\nJos\xe9\r\n--END COMMAND--\r\n\r\n\
+          Event: Hangup\r\nCallerIDName: Jos\xe9\r\n\r\n",
+    )
+    .unwrap();
+    let run = ami(&["decode", file.to_str().unwrap()]);
+    let lines = run.assert_ok().json_lines();
+    assert_eq!(lines.len(), 4, "{run:#?}");
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"kind": "response", "fields": [["Response", "Follows"], ["Privilege", "Command"], ["ActionID", "1"]], "output": []})
+    );
+    assert_eq!(
+        lines[2]["output"],
+        serde_json::json!([{"latin1": "Jos\u{e9}"}])
+    );
+    let back: ami_proto::ValueBuf =
+        serde_json::from_value(lines[3]["fields"][1][1].clone()).unwrap();
+    assert_eq!(back.as_bytes(), b"Jos\xe9");
+    assert!(!run.stdout.contains('\u{fffd}'), "{}", run.stdout);
+}
