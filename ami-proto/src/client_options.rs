@@ -111,7 +111,7 @@ pub struct ClientOptions {
     on_violation: Option<ViolationHook>,
 }
 
-/// Called by the adapters for each [`Violation`]: bad input that
+/// Called by the adapters for each [`Violation`](crate::Violation): bad input that
 /// belonged to no action (a message the decoder skipped, and why), which
 /// the connection survives. See [`ClientOptions::on_violation`].
 pub type ViolationHook = std::sync::Arc<dyn Fn(&crate::Violation) + Send + Sync>;
