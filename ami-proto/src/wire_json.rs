@@ -418,6 +418,28 @@ mod tests {
     }
 
     #[test]
+    fn responses() {
+        let list = Response::new(
+            message(b"Response: Success\r\nActionID: 1\r\nEventList: start\r\n\r\n"),
+            vec![message(b"Event: Item\r\nName: Jos\xe9\r\n\r\n")],
+            Some(message(b"Event: ItemComplete\r\nListItems: 1\r\n\r\n")),
+        );
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            r#"{"response":[["Response","Success"],["ActionID","1"],["EventList","start"]],"events":[[["Event","Item"],["Name",{"latin1":"José"}]]],"completion":[["Event","ItemComplete"],["ListItems","1"]],"output":[]}"#
+        );
+        let legacy = message(
+            b"Response: Follows\r\nPrivilege: Command\r\nline: one\r\n\r\nthree\r\n--END COMMAND--\r\n\r\n",
+        );
+        assert!(legacy.is_legacy_command());
+        let command = Response::new(legacy, Vec::new(), None);
+        assert_eq!(
+            serde_json::to_string(&command).unwrap(),
+            r#"{"response":[["Response","Follows"],["Privilege","Command"],"line: one","","three"],"events":[],"completion":null,"output":["line: one","","three"]}"#
+        );
+    }
+
+    #[test]
     fn incoming() {
         let msg = message(b"Event: X\r\n\r\n");
         assert_eq!(

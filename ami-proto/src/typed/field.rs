@@ -395,9 +395,8 @@ fn parse_clock(raw: &[u8]) -> Option<Duration> {
 }
 
 /// How one header parses; the generated views list theirs.
-#[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// An unsigned integer.
     Unsigned,
     /// A signed integer.
@@ -427,8 +426,7 @@ pub enum Kind {
 
 impl Kind {
     /// What a value of this kind looks like, for [`FieldError::expected`].
-    #[must_use]
-    pub fn expected(self) -> &'static str {
+    pub(crate) fn expected(self) -> &'static str {
         match self {
             Self::Unsigned => "an unsigned integer",
             Self::Signed => "an integer",
@@ -545,8 +543,7 @@ pub(crate) fn typed_headers<'a>(
 }
 
 /// What a typed accessor turns a header into.
-#[doc(hidden)]
-pub trait FromField<'a>: Sized {
+pub(crate) trait FromField<'a>: Sized {
     /// From a parsed value of the header's kind.
     fn from_field(value: FieldValue<'a>) -> Option<Self>;
 }
@@ -575,8 +572,7 @@ from_field! {
 }
 
 /// The typed accessors' one body: header `key` of `msg`, parsed by `kind`.
-#[doc(hidden)]
-pub fn get<'a, T: FromField<'a>>(
+pub(crate) fn get<'a, T: FromField<'a>>(
     msg: &'a Message,
     key: &'static str,
     kind: Kind,
