@@ -1638,6 +1638,7 @@ fn gen_tests(model: &Model) -> String {
         "//! `tests/typed.rs` can check each against the schema."
     );
     emit!(out);
+    emit!(out, "use ami_proto::typed::field::FieldError;");
     emit!(out, "use ami_proto::typed::{{Event, actions}};");
     emit!(out, "use ami_proto::{{Action, Value}};");
     emit!(out);
@@ -1774,6 +1775,40 @@ fn gen_tests(model: &Model) -> String {
                 Shape::Templated(_) => format!("Got::One(e.{}(n))", f.method),
             };
             emit!(out, "            {:?} => {call},", f.wire);
+        }
+        emit!(out, "            _ => return None,");
+        emit!(out, "        }},");
+    }
+    emit!(out, "        _ => return None,");
+    emit!(out, "    }})");
+    emit!(out, "}}");
+    emit!(out);
+    emit!(
+        out,
+        "/// The typed accessor of the documented `field` of `event`: whether the"
+    );
+    emit!(
+        out,
+        "/// header was there and parsed; `None` if the field has no typed accessor."
+    );
+    emit!(
+        out,
+        "pub(crate) fn typed_field(event: &Event<'_>, field: &str) -> Option<Result<bool, FieldError>> {{"
+    );
+    emit!(out, "    Some(match event {{");
+    for e in &model.events {
+        let typed: Vec<&Field> = e.fields.iter().filter(|f| f.typed.is_some()).collect();
+        if typed.is_empty() {
+            continue;
+        }
+        emit!(out, "        Event::{}(e) => match field {{", e.ident);
+        for f in typed {
+            emit!(
+                out,
+                "            {:?} => e.{}().map(|v| v.is_some()),",
+                f.wire,
+                f.method
+            );
         }
         emit!(out, "            _ => return None,");
         emit!(out, "        }},");

@@ -312,9 +312,24 @@ fn capture_messages(name: &str) -> Vec<Message> {
 #[test]
 fn every_typed_header_of_every_capture_parses() {
     let mut typed = BTreeSet::new();
+    let mut through_accessors = 0;
     for name in capture_names() {
         for msg in capture_messages(&name) {
             let event = Event::from_message(&msg);
+            // Through the generated accessor of every documented typed header.
+            for (key, _) in msg.headers() {
+                let key = key.to_str_lossy();
+                if let Some(checked) = generated::typed_field(&event, &key) {
+                    match checked {
+                        Ok(present) => {
+                            assert!(present, "{name}: {key} is there");
+                            through_accessors += 1;
+                        }
+                        Err(e) => panic!("{name}: {}: {e}", event.name().unwrap_or("?")),
+                    }
+                }
+            }
+            // And through the dynamic view the JSON uses.
             for (key, parsed) in event.typed_fields() {
                 match parsed {
                     Ok(FieldValue::Text(_)) => {}
@@ -326,6 +341,10 @@ fn every_typed_header_of_every_capture_parses() {
             }
         }
     }
+    assert!(
+        through_accessors >= 47,
+        "{through_accessors} accessor calls"
+    );
     // What the captures exercise, so a table change that stops typing
     // them shows here.
     for expected in [
