@@ -92,6 +92,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
         }
     };
     let hook = options.take_transcript_hook();
+    let on_violation = options.violation_hook();
     let event_buffer = options.event_buffer;
     // Up to 512 KiB, so that a flood costs few system calls (64 KiB reads
     // made the 200 000-event benchmark corpus 1.6× slower end to end); a
@@ -118,6 +119,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
         stride: 1,
         countdown: 1,
         read_timeout: None,
+        on_violation,
     };
     client
         .wait_for(None, |c| c.authenticated.then_some(()))
@@ -188,6 +190,8 @@ pub struct Client {
     countdown: u32,
     /// The socket's read timeout as last set (`None`: not set yet).
     read_timeout: Option<Option<Duration>>,
+    /// [`ClientOptions::on_violation`].
+    on_violation: Option<ami_proto::ViolationHook>,
 }
 
 impl std::fmt::Debug for Client {
@@ -486,6 +490,9 @@ impl Client {
                 Event::Closed(reason) => self.closed = Some(reason),
                 Event::Violation(violation) => {
                     tracing::warn!(%violation, "AMI protocol violation");
+                    if let Some(hook) = &self.on_violation {
+                        hook(&violation);
+                    }
                 }
                 Event::Connected(_) => {}
                 other => tracing::debug!(?other, "unhandled AMI connection event"),

@@ -378,7 +378,7 @@ fn tls_with_a_self_signed_certificate() {
     // Verified by default: an unknown CA is refused.
     assert!(matches!(
         Client::connect_with(options(&server)),
-        Err(Error::Tls(_))
+        Err(Error::Io(_) | Error::Tls(_))
     ));
     let mut client = Client::connect_with(options(&server).ca_pem(pem)).unwrap();
     assert_eq!(client.command("core show version").unwrap().len(), 1);
@@ -513,6 +513,35 @@ fn every_capture_scenario() {
         scenarios += 1;
     }
     assert_eq!(scenarios, 21, "every capture with a client side");
+}
+
+/// A message over the decoder's limits reaches `on_violation` (which limit),
+/// and the events after it still come.
+#[test]
+fn skipped_messages_reach_the_violation_hook() {
+    let server = Server::start();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = options(&server).on_violation(move |v| sink.lock().unwrap().push(v.to_string()));
+    let mut client = Client::connect_with(options).unwrap();
+    let mut bytes = format!("Event: Long\r\nLong: {}\r\n\r\n", "x".repeat(2 << 20)).into_bytes();
+    bytes.extend_from_slice(b"Event: After\r\n\r\n");
+    server.push_bytes(bytes);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "no After event");
+        if let Some(Incoming::Event(e)) = client.next_event(Duration::from_millis(200)).unwrap()
+            && e.name().unwrap() == "After"
+        {
+            break;
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].starts_with("line longer than 1048576 bytes"),
+        "{seen:?}"
+    );
 }
 
 // ---- hostile and broken servers -------------------------------------------

@@ -18,6 +18,7 @@
 //! `ami-tokio` or `ami-smol`), and all three behave the same.
 
 mod decode;
+mod json;
 mod session;
 mod text;
 
@@ -31,13 +32,17 @@ use std::time::Duration;
 use ami_proto::tls::Fingerprint;
 use ami_proto::{Action, ClientError, ClientOptions, EventMask, Incoming, Line, Message, Response};
 use clap::{Args, Parser, Subcommand};
-use serde_json::{Value as Json, json};
 
 use crate::session::{Runtime, Session};
 use crate::text::visible;
 
 /// How long `events` waits for an event before it looks at Ctrl-C again.
 const EVENT_POLL: Duration = Duration::from_millis(200);
+
+/// How long `ami` waits for Asterisk's `Goodbye` when it logs off at the
+/// end, whatever `--timeout` says: after an action timed out the server is
+/// not answering, and a second full timeout would only delay the exit.
+const LOGOFF_GRACE: Duration = Duration::from_secs(1);
 
 const AFTER_HELP: &str = "\
 Address:
@@ -52,6 +57,14 @@ Address:
   With neither --url nor AMI_URL, ami starts an embedded fake Asterisk
   (ami-testkit: a small busy PBX on 127.0.0.1), says so on stderr, and talks
   to it.
+
+Output:
+  JSON values that are not UTF-8 (Latin-1 caller names from old phones,
+  say) are printed as {\"latin1\":\"...\"}, one character per byte, so
+  no byte is lost; a U+FFFD appears only where Asterisk sent one. A
+  message the decoder had to skip (a line or message over its limits) is
+  reported on stderr (\"ami: skipped a message: ...\") and ami goes on.
+  Logging off at the end waits at most 1 s for Asterisk's Goodbye.
 
 Exit status:
   0  success
@@ -181,12 +194,14 @@ enum Cmd {
     /// given; repeated keys are kept (Variable=a=1 Variable=b=2). The
     /// answer is printed on one line:
     ///
-    ///   {"response":[["Key","Value"],...],"events":[[["Key","Value"],...],...],"output":["line",...]}
+    ///   {"response":[["Key","Value"],...],"events":[[["Key","Value"],...],...],"completion":...,"output":["line",...]}
     ///
-    /// "response": the response's headers in wire order; "events": the
-    /// events of a list action (CoreShowChannels, QueueStatus, …) without
-    /// the closing ...Complete event; "output": the output lines of a
-    /// Command. Both lists are empty when there are none.
+    /// "response": the response's lines in wire order (a line without a
+    /// colon as a bare string); "events": the events of a list action
+    /// (CoreShowChannels, QueueStatus, …) without the closing ...Complete
+    /// event, which is "completion" (null when there is none); "output":
+    /// the output lines of a Command. Both lists are empty when there are
+    /// none. A value that is not UTF-8 is {"latin1":"..."}.
     ///
     /// If Asterisk answers Response: Error, the JSON is printed all the same
     /// (it holds Asterisk's answer), Asterisk's message goes to stderr and
@@ -210,7 +225,13 @@ enum Cmd {
     ///
     /// Each event is printed as a block of "Key: Value" lines ("Event:
     /// Name" first) and an empty line, or with --json as one JSON line
-    /// [["Key","Value"],...]. Ctrl-C logs off and exits with 0; a second
+    /// [["Key","Value"],...] holding every line in wire order (one without
+    /// a colon as a bare "string"; a value that is not UTF-8 as
+    /// {"latin1":"..."}). With --json --typed, the headers Asterisk's docs
+    /// type hold parsed values: numbers, booleans, enumerations by name
+    /// (["Cause",{"code":16,"name":"NORMAL_CLEARING"}], ["Paused",true],
+    /// ["ChannelStateDesc","Up"]); a value that does not parse is kept as
+    /// sent. Ctrl-C logs off and exits with 0; a second
     /// Ctrl-C exits at once. Events dropped because ami could not keep up
     /// are reported on stderr ("lost N events"). The event classes can be
     /// chosen with the address's ?events=MASK (e.g. ?events=call,agent).
@@ -224,6 +245,9 @@ enum Cmd {
         /// One JSON array of [key, value] pairs per event
         #[arg(long)]
         json: bool,
+        /// With --json: parsed values (numbers, booleans, enumerations by name)
+        #[arg(long, requires = "json")]
+        typed: bool,
     },
 
     /// Send a Ping and print the round trip
@@ -236,11 +260,13 @@ enum Cmd {
     ///
     ///   {"kind":"banner","version":"11.0.0"}
     ///   {"kind":"response"|"event"|"action"|"message","fields":[["Key","Value"],...]}
-    ///       with "output":["line",...] added when the message has raw text lines
+    ///       with "output":["line",...] added when the message has raw text
+    ///       lines, and always for a legacy Response: Follows (empty: [])
     ///   {"kind":"error","error":"..."} for a message the decoder skipped
     ///
-    /// Invalid UTF-8 is shown as U+FFFD. The output does not depend on
-    /// --chunk. The connection options are ignored.
+    /// A value that is not UTF-8 is {"latin1":"..."} (one character per
+    /// byte). The output does not depend on --chunk. The connection options
+    /// are ignored.
     #[command(verbatim_doc_comment)]
     Decode {
         /// Feed the decoder N bytes at a time [default: all at once]
@@ -333,6 +359,7 @@ enum Job {
         filter: Vec<String>,
         count: Option<u64>,
         json: bool,
+        typed: bool,
     },
     Ping,
 }
@@ -346,10 +373,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             count,
             json,
+            typed,
         } => Job::Events {
             filter,
             count,
             json,
+            typed,
         },
         Cmd::Ping => Job::Ping,
     };
@@ -384,6 +413,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             filter,
             count,
             json,
+            typed,
         } => {
             // The async clients reconnect by themselves; the blocking one
             // is connected anew from here.
@@ -400,7 +430,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 &EventsJob {
                     filter: &filter,
                     count,
-                    json,
+                    json: json.then_some(typed),
                     reconnect: cli.connect.reconnect,
                 },
                 reconnect,
@@ -408,7 +438,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Job::Ping => ping(&mut *session, &endpoint),
     };
-    session.close();
+    session::close_within(session, LOGOFF_GRACE);
     drop(embedded);
     result
 }
@@ -505,6 +535,8 @@ fn client_options(
     if args.transcript {
         options = options.transcript(io::stderr());
     }
+    // Skipped messages are said on stderr, and the session goes on.
+    options = options.on_violation(|violation| eprintln!("ami: {}", notice(violation)));
     let keepalive = args
         .keepalive
         .or(wants_events.then_some(EVENTS_KEEPALIVE))
@@ -516,6 +548,14 @@ fn client_options(
         options = options.reconnect(ami_proto::Reconnect::default());
     }
     Ok(options)
+}
+
+/// What `ami` says on stderr about bad input the connection survived.
+fn notice(violation: &ami_proto::Violation) -> String {
+    match violation {
+        ami_proto::Violation::Decode(error) => format!("skipped a message: {error}"),
+        other => other.to_string(),
+    }
 }
 
 /// The first line of `path` (or of stdin for `-`), without its line end.
@@ -576,30 +616,17 @@ fn send_action(session: &mut dyn Session, action: Action) -> Result<(), Failure>
         Err(e) => return Err(e.into()),
     };
     let mut out = io::stdout().lock();
-    writeln!(out, "{}", response_json(&response))?;
+    json::response(&mut out, &response)?;
     out.flush()?;
     failure.map_or(Ok(()), Err)
-}
-
-/// `{"response":[...],"events":[[...],...],"output":[...]}`.
-fn response_json(response: &Response) -> Json {
-    let events: Vec<Json> = response.events().iter().map(decode::fields).collect();
-    let output: Vec<Json> = response
-        .output()
-        .map(|l| Json::from(l.to_str_lossy()))
-        .collect();
-    json!({
-        "response": decode::fields(response.message()),
-        "events": events,
-        "output": output,
-    })
 }
 
 /// What `events` was asked for.
 struct EventsJob<'a> {
     filter: &'a [String],
     count: Option<u64>,
-    json: bool,
+    /// JSON lines (typed or not) instead of blocks.
+    json: Option<bool>,
     /// Reconnect when the connection drops (instead of exiting).
     reconnect: bool,
 }
@@ -651,8 +678,8 @@ fn events(
         };
         match item {
             Some(Incoming::Event(event)) if wanted(&event, &filter) => {
-                if job.json {
-                    writeln!(out, "{}", decode::fields(&event))?;
+                if let Some(typed) = job.json {
+                    json::event(&mut out, &event, typed)?;
                 } else {
                     write_block(&mut out, &event)?;
                 }

@@ -21,7 +21,7 @@ pub(crate) enum Runtime {
 
 /// What the subcommands need of a connection. Every adapter answers alike,
 /// so the subcommands are written once.
-pub(crate) trait Session {
+pub(crate) trait Session: Send {
     /// Sends an action and waits for its outcome (list events, output).
     fn action(&mut self, action: Action) -> Result<Response, ClientError>;
     /// Runs a CLI command; its output lines.
@@ -35,6 +35,23 @@ pub(crate) trait Session {
     /// Logs off and closes. The work is done by then: a failed Logoff is
     /// not worth an error (and the async clients do not report one).
     fn close(self: Box<Self>);
+}
+
+/// Logs off and closes `session`, waiting at most `grace` for it: a server
+/// that stopped answering (an action just timed out) does not get a second
+/// full timeout. What is left of the logoff goes on in a thread of its own
+/// until the process exits.
+pub(crate) fn close_within(session: Box<dyn Session>, grace: Duration) {
+    let (done, closed) = std::sync::mpsc::channel();
+    let closer = std::thread::Builder::new()
+        .name("ami-logoff".into())
+        .spawn(move || {
+            session.close();
+            let _ = done.send(());
+        });
+    if closer.is_ok() {
+        let _ = closed.recv_timeout(grace);
+    }
 }
 
 /// Connects and logs in with the chosen adapter.

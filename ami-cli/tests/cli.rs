@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ami_proto::ServerMessage;
-use ami_testkit::{Personality, Server};
+use ami_testkit::{Personality, Reply, Server};
 use serde_json::Value as Json;
 
 const RUNTIMES: [&str; 3] = ["blocking", "tokio", "smol"];
@@ -188,7 +188,8 @@ fn action_prints_one_json_object(rt: &str) {
     assert_eq!(lines.len(), 1, "{run:#?}");
     let object = lines[0].as_object().expect("an object");
     let keys: Vec<&str> = object.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["response", "events", "output"]);
+    assert_eq!(keys, ["response", "events", "completion", "output"]);
+    assert_eq!(object["completion"], Json::Null);
     let response = pairs(&object["response"]);
     assert_eq!(response[0], ("Response".into(), "Success".into()));
     assert_eq!(
@@ -299,6 +300,122 @@ fn events_json_with_filter_and_count(rt: &str) {
             ("N".to_owned(), "2".to_owned())
         ]
     );
+}
+
+/// `events --json` keeps every byte and every line; `--typed` parses.
+fn events_json_loses_nothing_and_types(rt: &str) {
+    let server = Server::start();
+    let url = server.url();
+    for typed in [false, true] {
+        let mut args = vec![
+            "--url",
+            &url,
+            "--runtime",
+            rt,
+            "events",
+            "--filter",
+            "Hangup",
+            "--count",
+            "1",
+            "--json",
+        ];
+        if typed {
+            args.push("--typed");
+        }
+        let child = ami_command(&args).spawn().expect("start ami");
+        assert!(server.wait_logged_in(1, RUN_LIMIT), "ami logged in");
+        // Give the session a moment to subscribe before the event goes out.
+        std::thread::sleep(Duration::from_millis(200));
+        server.push_bytes(
+            b"Event: Hangup\r\nPrivilege: call,all\r\nChannel: SIP/1-1\r\nChannelState: 6\r\n\
+              ChannelStateDesc: Up\r\nCallerIDName: Jos\xe9\r\nConnectedLineName: \xef\xbf\xbd\r\n\
+              a line without colon\r\nCause: 16\r\nTechCause: x\r\n\r\n",
+        );
+        let run = finish(child);
+        run.assert_ok();
+        let lines = run.json_lines();
+        assert_eq!(lines.len(), 1, "{run:#?}");
+        let want = if typed {
+            serde_json::json!([
+                ["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", "SIP/1-1"],
+                ["ChannelState", 6], ["ChannelStateDesc", "Up"],
+                ["CallerIDName", {"latin1": "Jos\u{e9}"}], ["ConnectedLineName", "\u{fffd}"],
+                "a line without colon",
+                ["Cause", {"code": 16, "name": "NORMAL_CLEARING"}],
+                // Not an integer: kept as sent.
+                ["TechCause", "x"]
+            ])
+        } else {
+            serde_json::json!([
+                ["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", "SIP/1-1"],
+                ["ChannelState", "6"], ["ChannelStateDesc", "Up"],
+                ["CallerIDName", {"latin1": "Jos\u{e9}"}], ["ConnectedLineName", "\u{fffd}"],
+                "a line without colon", ["Cause", "16"], ["TechCause", "x"]
+            ])
+        };
+        assert_eq!(lines[0], want);
+        // The Latin-1 rendering gives the wire's bytes back.
+        let back: ami_proto::ValueBuf = serde_json::from_value(lines[0][5][1].clone()).unwrap();
+        assert_eq!(back.as_bytes(), b"Jos\xe9");
+        // Only the U+FFFD the wire had.
+        assert_eq!(run.stdout.matches('\u{fffd}').count(), 1, "{}", run.stdout);
+    }
+    let run = ami_at(&server, rt, &["events", "--typed"]);
+    assert_eq!(run.code(), Some(2), "--typed needs --json: {run:#?}");
+}
+
+/// A message over the decoder's limits is reported on stderr, and the
+/// events after it still come.
+fn skipped_messages_are_reported(rt: &str) {
+    let server = Server::start();
+    let url = server.url();
+    let child = ami_command(&[
+        "--url",
+        &url,
+        "--runtime",
+        rt,
+        "events",
+        "--filter",
+        "After",
+        "--count",
+        "1",
+        "--json",
+    ])
+    .spawn()
+    .expect("start ami");
+    assert!(server.wait_logged_in(1, RUN_LIMIT), "ami logged in");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut bytes = format!("Event: Long\r\nLong: {}\r\n\r\n", "x".repeat(2 << 20)).into_bytes();
+    bytes.extend_from_slice(b"Event: After\r\n\r\n");
+    server.push_bytes(bytes);
+    let run = finish(child);
+    run.assert_ok();
+    assert_eq!(
+        run.json_lines(),
+        [serde_json::json!([["Event", "After"]])],
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr
+            .contains("ami: skipped a message: line longer than 1048576 bytes"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// After an action times out, the logoff waits a short grace (1 s), not a
+/// second full timeout.
+fn a_timeout_closes_without_a_second_wait(rt: &str) {
+    let server = Server::start();
+    server.on_action("Ping", |_| Reply::nothing());
+    server.on_action("Logoff", |_| Reply::nothing());
+    let start = Instant::now();
+    let run = ami_at(&server, rt, &["--timeout", "2", "ping"]);
+    let took = start.elapsed();
+    assert_eq!(run.code(), Some(2), "{run:#?}");
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_millis(3800), "waited twice: {took:?}");
 }
 
 fn events_readable_blocks(rt: &str) {
@@ -737,6 +854,18 @@ macro_rules! on_runtime {
                 super::events_reconnect($rt);
             }
             #[test]
+            fn events_json_loses_nothing_and_types() {
+                super::events_json_loses_nothing_and_types($rt);
+            }
+            #[test]
+            fn skipped_messages_are_reported() {
+                super::skipped_messages_are_reported($rt);
+            }
+            #[test]
+            fn a_timeout_closes_without_a_second_wait() {
+                super::a_timeout_closes_without_a_second_wait($rt);
+            }
+            #[test]
             fn ping_prints_the_round_trip() {
                 super::ping_prints_the_round_trip($rt);
             }
@@ -978,7 +1107,7 @@ fn decode_reports_skipped_messages_and_bad_utf8() {
     );
     assert_eq!(
         lines[2],
-        serde_json::json!({"kind": "event", "fields": [["Event", "Y"], ["Value", "\u{fffd}"]]})
+        serde_json::json!({"kind": "event", "fields": [["Event", "Y"], ["Value", {"latin1": "\u{ff}"}]]})
     );
     assert_eq!(lines[3]["kind"], "error");
     assert!(
@@ -1068,4 +1197,34 @@ fn usage_errors_exit_2_before_connecting() {
     let run = ami(&["action", "Ping", "ActionID=a", "actionid=b"]);
     assert_eq!(run.code(), Some(2));
     assert!(run.stderr.contains("ActionID is given twice"), "{run:#?}");
+}
+
+/// A legacy `Response: Follows` Command with an empty body has `"output":[]`;
+/// one with lines has them; bytes that are not UTF-8 come back from the JSON.
+#[test]
+fn decode_legacy_output_and_latin1() {
+    let file = temp_file("legacy.bin", "");
+    std::fs::write(
+        &file,
+        b"Asterisk Call Manager/2.10.6\r\n\
+          Response: Follows\r\nPrivilege: Command\r\nActionID: 1\r\n--END COMMAND--\r\n\r\n\
+          Response: Follows\r\nPrivilege: Command\r\nActionID: 2\r\nJos\xe9\r\n--END COMMAND--\r\n\r\n\
+          Event: Hangup\r\nCallerIDName: Jos\xe9\r\n\r\n",
+    )
+    .unwrap();
+    let run = ami(&["decode", file.to_str().unwrap()]);
+    let lines = run.assert_ok().json_lines();
+    assert_eq!(lines.len(), 4, "{run:#?}");
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"kind": "response", "fields": [["Response", "Follows"], ["Privilege", "Command"], ["ActionID", "1"]], "output": []})
+    );
+    assert_eq!(
+        lines[2]["output"],
+        serde_json::json!([{"latin1": "Jos\u{e9}"}])
+    );
+    let back: ami_proto::ValueBuf =
+        serde_json::from_value(lines[3]["fields"][1][1].clone()).unwrap();
+    assert_eq!(back.as_bytes(), b"Jos\xe9");
+    assert!(!run.stdout.contains('\u{fffd}'), "{}", run.stdout);
 }

@@ -3,7 +3,10 @@
 //!
 //! * `ami-proto/src/typed/actions.rs`: a builder per action, an enum per
 //!   parameter whose docs list values;
-//! * `ami-proto/src/typed/events.rs`: a view per event and the `Event` enum;
+//! * `ami-proto/src/typed/events.rs`: a view per event and the `Event` enum,
+//!   typed accessors for the headers the docs type;
+//! * `ami-proto/src/typed/values.rs`: an enum per list of event header
+//!   values the docs give (shared by the events with the same list);
 //! * `ami-proto/tests/typed/generated.rs`: the builders and accessors by wire
 //!   name, for the tests that check them against the schema.
 //!
@@ -12,7 +15,8 @@
 //! status 1 when a file is not what the schema gives. The output goes
 //! through `rustfmt` (the `RUSTFMT` environment variable overrides which),
 //! so it is exactly what `cargo fmt` keeps, and it depends on nothing but the
-//! schema: the same schema always gives the same bytes.
+//! schema and the reviewed table of header types in `src/types.rs`: the
+//! same inputs always give the same bytes.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -22,11 +26,15 @@ use std::process::{Command, ExitCode, Stdio};
 
 use serde::Deserialize;
 
+mod types;
+use types::Ty;
+
 /// The schema, relative to the workspace root.
 const SCHEMA: &str = "ami-proto/schema/ami-asterisk-22.json";
 /// The generated files, relative to the workspace root.
 const ACTIONS_RS: &str = "ami-proto/src/typed/actions.rs";
 const EVENTS_RS: &str = "ami-proto/src/typed/events.rs";
+const VALUES_RS: &str = "ami-proto/src/typed/values.rs";
 const TESTS_RS: &str = "ami-proto/tests/typed/generated.rs";
 
 /// Parameters the docs name `Variable` once but that Asterisk reads every
@@ -335,6 +343,28 @@ struct Field {
     required: Option<bool>,
     doc_name: Option<String>,
     shape: Shape,
+    /// What the typed accessor parses, `None` for a raw one.
+    typed: Option<Typed>,
+}
+
+/// How a typed field parses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    /// A type of the table (or a boolean pair of the docs).
+    Scalar(Ty),
+    /// The enum `Model::value_enums[i]`.
+    Enum(usize),
+}
+
+/// An enum of event header values (`typed::values`).
+struct FieldEnum {
+    ident: String,
+    /// The listed values, in the docs' order.
+    values: Vec<String>,
+    /// (variant, wire value).
+    variants: Vec<(String, String)>,
+    /// `Event.Header` of every field that uses it.
+    used_by: Vec<String>,
 }
 
 struct EventModel {
@@ -351,6 +381,7 @@ struct Model {
     version: String,
     actions: Vec<ActionModel>,
     events: Vec<EventModel>,
+    value_enums: Vec<FieldEnum>,
 }
 
 impl Model {
@@ -390,10 +421,13 @@ impl Model {
             !events.iter().any(|e| e.ident == "Unknown"),
             "an event named Unknown"
         );
+        let mut events = events;
+        let value_enums = type_fields(&mut events);
         Self {
             version: schema.asterisk_version,
             actions,
             events,
+            value_enums,
         }
     }
 
@@ -492,6 +526,140 @@ fn action_model(def: ActionDef) -> ActionModel {
     }
 }
 
+/// The raw accessor beside a typed one: `cause` → `cause_raw`.
+fn raw_method(method: &str) -> String {
+    format!("{}_raw", method.trim_start_matches("r#"))
+}
+
+/// Decides every event field's type: the docs' enumerations (boolean pairs
+/// as `bool`, other lists as shared enums), then [`types::FIELD_TYPES`].
+/// Panics on a table row that matches no documented field.
+fn type_fields(events: &mut [EventModel]) -> Vec<FieldEnum> {
+    // One enum per distinct list of literal values.
+    let mut enums: Vec<FieldEnum> = Vec::new();
+    let mut field_names: Vec<Vec<String>> = Vec::new();
+    for e in events.iter_mut() {
+        for f in &mut e.fields {
+            if f.shape != Shape::Single
+                || f.values.is_empty()
+                || f.wire.eq_ignore_ascii_case("Event")
+            {
+                continue;
+            }
+            if types::is_bool_pair(&f.values) {
+                f.typed = Some(Typed::Scalar(Ty::Bool));
+                continue;
+            }
+            let index = match enums.iter().position(|x| x.values == f.values) {
+                Some(i) => i,
+                None => {
+                    enums.push(FieldEnum {
+                        ident: String::new(),
+                        values: f.values.clone(),
+                        variants: Vec::new(),
+                        used_by: Vec::new(),
+                    });
+                    field_names.push(Vec::new());
+                    enums.len() - 1
+                }
+            };
+            enums[index].used_by.push(format!("{}.{}", e.wire, f.wire));
+            if !field_names[index].contains(&f.wire) {
+                field_names[index].push(f.wire.clone());
+            }
+            f.typed = Some(Typed::Enum(index));
+        }
+    }
+    // Names: the curated one, else the field's (the shortest of several
+    // fields sharing a list), which must then be used by that list alone.
+    for (i, x) in enums.iter_mut().enumerate() {
+        let curated = types::ENUM_NAMES
+            .iter()
+            .find(|(event, field, _)| x.used_by.iter().any(|u| *u == format!("{event}.{field}")));
+        x.ident = match curated {
+            Some((_, _, name)) => (*name).to_owned(),
+            None => {
+                let mut names = field_names[i].clone();
+                names.sort_by_key(|n| (n.len(), n.clone()));
+                type_ident(&names[0])
+            }
+        };
+        let named = types::VALUE_NAMES.iter().find(|(values, _)| {
+            values
+                .iter()
+                .copied()
+                .eq(x.values.iter().map(String::as_str))
+        });
+        x.variants = match named {
+            Some((_, names)) => x
+                .values
+                .iter()
+                .map(|v| {
+                    let (_, variant) = names
+                        .iter()
+                        .find(|(value, _)| value == v)
+                        .unwrap_or_else(|| panic!("no variant name for {v:?} of {}", x.ident));
+                    ((*variant).to_owned(), v.clone())
+                })
+                .collect(),
+            None => {
+                for v in &x.values {
+                    assert!(
+                        is_literal(&v.replace([' ', '.', '&'], ""))
+                            && !v.starts_with(|c: char| c.is_ascii_digit() || c == '-'),
+                        "{} ({:?}): value {v:?} needs a name in types::VALUE_NAMES",
+                        x.ident,
+                        x.used_by
+                    );
+                }
+                x.values
+                    .iter()
+                    .map(|v| (type_ident(v), v.clone()))
+                    .collect()
+            }
+        };
+        let mut variant_names: Vec<&str> = x.variants.iter().map(|(v, _)| v.as_str()).collect();
+        variant_names.push("Other");
+        assert_unique(&format!("{} variants", x.ident), variant_names);
+    }
+    assert_unique("value enums", enums.iter().map(|x| x.ident.as_str()));
+    // The table, where the docs gave no list.
+    let mut used = vec![false; types::FIELD_TYPES.len()];
+    for e in events.iter_mut() {
+        for f in &mut e.fields {
+            if f.shape != Shape::Single || f.typed.is_some() || f.wire.eq_ignore_ascii_case("Event")
+            {
+                continue;
+            }
+            if let Some(row) = types::FIELD_TYPES.iter().position(|&(ev, field, _)| {
+                (ev == "*" || ev == e.wire)
+                    && match field.strip_prefix('*') {
+                        Some(suffix) => f.wire.ends_with(suffix),
+                        None => field == f.wire,
+                    }
+            }) {
+                used[row] = true;
+                f.typed = Some(Typed::Scalar(types::FIELD_TYPES[row].2));
+            }
+        }
+    }
+    for (row, used) in types::FIELD_TYPES.iter().zip(used) {
+        assert!(
+            used,
+            "types::FIELD_TYPES row {row:?} matches no documented field"
+        );
+    }
+    for (event, field, _) in types::ENUM_NAMES {
+        assert!(
+            enums
+                .iter()
+                .any(|x| x.used_by.iter().any(|u| *u == format!("{event}.{field}"))),
+            "types::ENUM_NAMES row {event}.{field} matches no enumerated field"
+        );
+    }
+    enums
+}
+
 fn event_model(def: EventDef) -> EventModel {
     let fields: Vec<Field> = def
         .fields
@@ -513,10 +681,13 @@ fn event_model(def: EventDef) -> EventModel {
                 required: f.required,
                 doc_name: f.doc_name,
                 shape,
+                typed: None,
             }
         })
         .collect();
+    let raw_methods: Vec<String> = fields.iter().map(|f| raw_method(&f.method)).collect();
     let mut methods: Vec<&str> = fields.iter().map(|f| f.method.as_str()).collect();
+    methods.extend(raw_methods.iter().map(String::as_str));
     methods.extend(VIEW_METHODS);
     assert_unique(&format!("{} accessors", def.name), methods);
     assert_unique(
@@ -920,6 +1091,13 @@ fn gen_events(model: &Model) -> String {
     );
     emit!(out, "//! documented or not. See the [module docs](super).");
     emit!(out);
+    emit!(out, "use std::time::Duration;");
+    emit!(out);
+    emit!(
+        out,
+        "use super::field::{{self, EventTime, FieldError, HangupCause, Kind, Timestamp}};"
+    );
+    emit!(out, "use super::values;");
     emit!(out, "use crate::{{Message, MessageKind, Value}};");
     let longest = model.events.iter().map(|e| e.wire.len()).max().unwrap_or(0);
 
@@ -1034,6 +1212,22 @@ fn gen_events(model: &Model) -> String {
     emit!(out, "        }}");
     emit!(out, "    }}");
     emit!(out);
+    emit!(
+        out,
+        "    /// How the typed headers of the event parse, empty for [`Event::Unknown`]."
+    );
+    emit!(
+        out,
+        "    pub(crate) fn kinds(&self) -> &'static [(&'static str, Kind)] {{"
+    );
+    emit!(out, "        match self {{");
+    for e in &model.events {
+        emit!(out, "            Self::{0}(_) => {0}::KINDS,", e.ident);
+    }
+    emit!(out, "            Self::Unknown(_) => &[],");
+    emit!(out, "        }}");
+    emit!(out, "    }}");
+    emit!(out);
     emit!(out, "    /// The raw message, every header reachable.");
     emit!(out, "    #[must_use]");
     emit!(out, "    pub fn raw(&self) -> &'a Message {{");
@@ -1048,12 +1242,23 @@ fn gen_events(model: &Model) -> String {
 
     for e in &model.events {
         emit!(out);
-        gen_event(&mut out, e);
+        gen_event(&mut out, e, &model.value_enums);
     }
     out
 }
 
-fn gen_event(out: &mut String, e: &EventModel) {
+/// The `Kind` expression of a typed field.
+fn kind_expr(t: Typed, enums: &[FieldEnum]) -> String {
+    match t {
+        Typed::Scalar(ty) => ty.kind().to_owned(),
+        Typed::Enum(i) => format!(
+            "Kind::Enum(values::{0}::VALUES, values::{0}::NAMES)",
+            enums[i].ident
+        ),
+    }
+}
+
+fn gen_event(out: &mut String, e: &EventModel, enums: &[FieldEnum]) {
     let id = &e.ident;
     let mut text = sentence(&e.synopsis);
     if text.is_empty() {
@@ -1096,16 +1301,34 @@ fn gen_event(out: &mut String, e: &EventModel) {
         "    pub const FIELDS: &'static [&'static str] = &[{}];",
         names.join(", ")
     );
+    emit!(out);
+    emit!(
+        out,
+        "    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields)."
+    );
+    let kinds: Vec<String> = e
+        .fields
+        .iter()
+        .filter_map(|f| {
+            f.typed
+                .map(|t| format!("({:?}, {})", f.wire, kind_expr(t, enums)))
+        })
+        .collect();
+    emit!(
+        out,
+        "    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[{}];",
+        kinds.join(", ")
+    );
     for f in &e.fields {
         emit!(out);
-        gen_field(out, f);
+        gen_field(out, f, enums);
     }
     emit!(out, "}}");
     emit!(out);
     emit!(out, "super::event_common!({id});");
 }
 
-fn gen_field(out: &mut String, f: &Field) {
+fn gen_field(out: &mut String, f: &Field, enums: &[FieldEnum]) {
     let s = sentence(&f.synopsis);
     let mut notes = String::new();
     if !f.values.is_empty() {
@@ -1143,6 +1366,66 @@ fn gen_field(out: &mut String, f: &Field) {
             emit!(out, "    #[inline]");
             emit!(out, "    pub fn {m}(&self) -> Option<Value<'a>> {{");
             emit!(out, "        self.0.get_all({:?}).nth(1)", f.wire);
+            emit!(out, "    }}");
+        }
+        Shape::Single if f.typed.is_some() => {
+            let typed = f.typed.expect("checked");
+            let (ty, what) = match typed {
+                Typed::Scalar(ty) if ty.rust().starts_with(char::is_uppercase) => {
+                    (ty.rust().to_owned(), format!("[`{}`]", ty.rust()))
+                }
+                Typed::Scalar(ty) => (ty.rust().to_owned(), format!("`{}`", ty.rust())),
+                Typed::Enum(i) => (
+                    format!("values::{}", enums[i].ident),
+                    format!("[`values::{0}`]", enums[i].ident),
+                ),
+            };
+            let head = if s.is_empty() {
+                format!("The `{}` header, as {what}.", f.wire)
+            } else {
+                format!("`{}`: {s}\n\nParsed as {what}.", f.wire)
+            };
+            let raw = raw_method(m);
+            doc(
+                out,
+                "    ",
+                &format!(
+                    "{head}{notes}\n\n`Ok(None)` when the header is absent; a [`FieldError`] \
+                     (with the raw bytes) when it does not parse. [`{raw}`](Self::{raw}) \
+                     gives the bytes as sent."
+                ),
+            );
+            if m == "new" {
+                emit!(out, "    #[allow(clippy::new_ret_no_self)]");
+            }
+            emit!(out, "    #[inline]");
+            emit!(
+                out,
+                "    pub fn {m}(&self) -> Result<Option<{ty}>, FieldError> {{"
+            );
+            emit!(
+                out,
+                "        field::get(self.0, {:?}, {})",
+                f.wire,
+                kind_expr(typed, enums)
+            );
+            emit!(out, "    }}");
+            emit!(out);
+            // Rustdoc links cannot name raw identifiers (`r#type`).
+            let typed_link = if m.starts_with("r#") {
+                format!("`{m}`")
+            } else {
+                format!("[`{m}`](Self::{m})")
+            };
+            emit!(
+                out,
+                "    /// The `{}` header as sent, unparsed (see {typed_link}).",
+                f.wire
+            );
+            emit!(out, "    #[must_use]");
+            emit!(out, "    #[inline]");
+            emit!(out, "    pub fn {raw}(&self) -> Option<Value<'a>> {{");
+            emit!(out, "        self.0.get({:?})", f.wire);
             emit!(out, "    }}");
         }
         Shape::Single => {
@@ -1202,6 +1485,137 @@ fn gen_field(out: &mut String, f: &Field) {
     }
 }
 
+fn gen_values(model: &Model) -> String {
+    let mut out = String::new();
+    header(&mut out, &model.version);
+    emit!(
+        out,
+        "//! The {} enumerations of event header values the docs list, shared by",
+        model.value_enums.len()
+    );
+    emit!(
+        out,
+        "//! every event with the same list (`ChannelStateDesc`, `DestChannelStateDesc`, …)."
+    );
+    emit!(out, "//!");
+    emit!(
+        out,
+        "//! A value is matched ASCII case ignored; one the docs do not list is"
+    );
+    emit!(
+        out,
+        "//! `Other`. Lists that are boolean pairs are `bool` accessors instead."
+    );
+    emit!(out, "//! See [`field`](super::field).");
+    emit!(out);
+    emit!(out, "use std::fmt;");
+    emit!(out);
+    emit!(out, "use super::field::{{FieldValue, FromField}};");
+    for x in &model.value_enums {
+        emit!(out);
+        let mut users: Vec<String> = x.used_by.iter().map(|u| format!("`{u}`")).collect();
+        if users.len() > 6 {
+            let n = users.len() - 5;
+            users.truncate(5);
+            users.push(format!("and {n} more"));
+        }
+        doc(
+            &mut out,
+            "",
+            &format!("The values of {} as the docs list them.", users.join(", ")),
+        );
+        emit!(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
+        emit!(out, "#[non_exhaustive]");
+        emit!(out, "pub enum {} {{", x.ident);
+        for (variant, value) in &x.variants {
+            emit!(out, "    /// `{value}`");
+            emit!(out, "    {variant},");
+        }
+        emit!(out, "    /// A value the docs do not list, as sent.");
+        emit!(out, "    Other(String),");
+        emit!(out, "}}");
+        emit!(out);
+        emit!(out, "impl {} {{", x.ident);
+        emit!(out, "    /// The listed values, in the docs' order.");
+        let values: Vec<String> = x.values.iter().map(|v| format!("{v:?}")).collect();
+        emit!(
+            out,
+            "    pub const VALUES: &'static [&'static str] = &[{}];",
+            values.join(", ")
+        );
+        emit!(out);
+        emit!(
+            out,
+            "    /// The variants' names, in the order of [`VALUES`](Self::VALUES)."
+        );
+        let names: Vec<String> = x.variants.iter().map(|(v, _)| format!("{v:?}")).collect();
+        emit!(
+            out,
+            "    pub const NAMES: &'static [&'static str] = &[{}];",
+            names.join(", ")
+        );
+        emit!(out);
+        emit!(
+            out,
+            "    /// The value in the docs' spelling (an `Other` as sent)."
+        );
+        emit!(out, "    #[must_use]");
+        emit!(out, "    pub fn as_str(&self) -> &str {{");
+        emit!(out, "        match self {{");
+        for (variant, value) in &x.variants {
+            emit!(out, "            Self::{variant} => {value:?},");
+        }
+        emit!(out, "            Self::Other(value) => value,");
+        emit!(out, "        }}");
+        emit!(out, "    }}");
+        emit!(out);
+        emit!(
+            out,
+            "    /// The variant of a listed value (ASCII case ignored), else `Other`."
+        );
+        emit!(out, "    #[must_use]");
+        emit!(out, "    pub fn parse(value: &str) -> Self {{");
+        for (variant, value) in &x.variants {
+            emit!(
+                out,
+                "        if value.eq_ignore_ascii_case({value:?}) {{ return Self::{variant}; }}"
+            );
+        }
+        emit!(out, "        Self::Other(value.to_owned())");
+        emit!(out, "    }}");
+        emit!(out, "}}");
+        emit!(out);
+        emit!(out, "impl fmt::Display for {} {{", x.ident);
+        emit!(
+            out,
+            "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{"
+        );
+        emit!(out, "        f.write_str(self.as_str())");
+        emit!(out, "    }}");
+        emit!(out, "}}");
+        emit!(out);
+        emit!(out, "impl FromField<'_> for {} {{", x.ident);
+        emit!(
+            out,
+            "    fn from_field(value: FieldValue<'_>) -> Option<Self> {{"
+        );
+        emit!(out, "        match value {{");
+        emit!(
+            out,
+            "            FieldValue::Enum {{ value, .. }} => Some(Self::parse(value)),"
+        );
+        emit!(
+            out,
+            "            FieldValue::Text(raw) => raw.as_str().ok().map(|t| Self::Other(t.to_owned())),"
+        );
+        emit!(out, "            _ => None,");
+        emit!(out, "        }}");
+        emit!(out, "    }}");
+        emit!(out, "}}");
+    }
+    out
+}
+
 // ---- the test helper ---------------------------------------------------------
 
 /// The placeholder value the full builder gives a parameter, as Rust code.
@@ -1224,6 +1638,7 @@ fn gen_tests(model: &Model) -> String {
         "//! `tests/typed.rs` can check each against the schema."
     );
     emit!(out);
+    emit!(out, "use ami_proto::typed::field::FieldError;");
     emit!(out, "use ami_proto::typed::{{Event, actions}};");
     emit!(out, "use ami_proto::{{Action, Value}};");
     emit!(out);
@@ -1352,11 +1767,48 @@ fn gen_tests(model: &Model) -> String {
         emit!(out, "        Event::{}(e) => match field {{", e.ident);
         for f in &e.fields {
             let call = match &f.shape {
+                Shape::Single if f.typed.is_some() => {
+                    format!("Got::One(e.{}())", raw_method(&f.method))
+                }
                 Shape::Single => format!("Got::One(e.{}())", f.method),
                 Shape::Repeated => format!("Got::Many(e.{}().collect())", f.method),
                 Shape::Templated(_) => format!("Got::One(e.{}(n))", f.method),
             };
             emit!(out, "            {:?} => {call},", f.wire);
+        }
+        emit!(out, "            _ => return None,");
+        emit!(out, "        }},");
+    }
+    emit!(out, "        _ => return None,");
+    emit!(out, "    }})");
+    emit!(out, "}}");
+    emit!(out);
+    emit!(
+        out,
+        "/// The typed accessor of the documented `field` of `event`: whether the"
+    );
+    emit!(
+        out,
+        "/// header was there and parsed; `None` if the field has no typed accessor."
+    );
+    emit!(
+        out,
+        "pub(crate) fn typed_field(event: &Event<'_>, field: &str) -> Option<Result<bool, FieldError>> {{"
+    );
+    emit!(out, "    Some(match event {{");
+    for e in &model.events {
+        let typed: Vec<&Field> = e.fields.iter().filter(|f| f.typed.is_some()).collect();
+        if typed.is_empty() {
+            continue;
+        }
+        emit!(out, "        Event::{}(e) => match field {{", e.ident);
+        for f in typed {
+            emit!(
+                out,
+                "            {:?} => e.{}().map(|v| v.is_some()),",
+                f.wire,
+                f.method
+            );
         }
         emit!(out, "            _ => return None,");
         emit!(out, "        }},");
@@ -1423,6 +1875,7 @@ fn run(check: bool) -> Result<bool, String> {
     let files = [
         (ACTIONS_RS, gen_actions(&model)),
         (EVENTS_RS, gen_events(&model)),
+        (VALUES_RS, gen_values(&model)),
         (TESTS_RS, gen_tests(&model)),
     ];
     let mut clean = true;

@@ -18,7 +18,6 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use ami_proto::{Decoded, Decoder};
-use serde_json::{Value as Json, json};
 
 fn main() -> ExitCode {
     match run() {
@@ -75,24 +74,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn print_item(out: &mut impl Write, item: &Decoded) -> io::Result<()> {
-    let json = match item {
-        Decoded::Banner(banner) => json!({
-            "kind": "banner",
-            "version": banner.version().map(|v| v.to_str_lossy().into_owned()),
-        }),
-        Decoded::Message(msg) => {
-            let fields: Vec<Json> = msg
-                .headers()
-                .map(|(k, v)| json!([k.to_str_lossy(), v.to_str_lossy()]))
-                .collect();
-            let mut obj = json!({ "kind": msg.kind().as_str(), "fields": fields });
-            let output: Vec<Json> = msg.text_lines().map(|l| json!(l.to_str_lossy())).collect();
-            if !output.is_empty() {
-                obj["output"] = Json::Array(output);
-            }
-            obj
-        }
-        Decoded::Error(e) => json!({ "kind": "error", "error": e.to_string() }),
-    };
-    writeln!(out, "{json}")
+    // The rendering is `Decoded`'s `Serialize` (feature `serde`).
+    serde_json::to_writer(&mut *out, item)?;
+    writeln!(out)
 }

@@ -110,7 +110,13 @@ pub struct ClientOptions {
     ca_pem: Option<Vec<u8>>,
     pin: Option<Fingerprint>,
     transcript: Option<TranscriptSink>,
+    on_violation: Option<ViolationHook>,
 }
+
+/// Called by the adapters for each [`Violation`](crate::Violation): bad input that
+/// belonged to no action (a message the decoder skipped, and why), which
+/// the connection survives. See [`ClientOptions::on_violation`].
+pub type ViolationHook = std::sync::Arc<dyn Fn(&crate::Violation) + Send + Sync>;
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,6 +130,7 @@ impl fmt::Debug for ClientOptions {
             .field("ca_file", &self.ca_file)
             .field("pin", &self.pin)
             .field("transcript", &self.transcript.is_some())
+            .field("on_violation", &self.on_violation.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +162,7 @@ impl ClientOptions {
             ca_pem: None,
             pin,
             transcript: None,
+            on_violation: None,
         }
     }
 
@@ -357,6 +365,35 @@ impl ClientOptions {
             pem.extend_from_slice(&std::fs::read(path)?);
         }
         Ok(Some(pem))
+    }
+
+    /// Calls `hook` for every [`Violation`](crate::Violation) (besides the
+    /// adapters' `tracing` warning): a message the decoder skipped that no
+    /// action was waiting for, with the limit it broke. An action's own
+    /// skipped answer fails that action instead
+    /// ([`ActionError::Malformed`](crate::ActionError::Malformed)).
+    ///
+    /// ```
+    /// use ami_proto::ClientOptions;
+    ///
+    /// let options = ClientOptions::new("tcp://admin:secret@127.0.0.1")?
+    ///     .on_violation(|v| eprintln!("skipped: {v}"));
+    /// assert!(options.violation_hook().is_some());
+    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// ```
+    #[must_use]
+    pub fn on_violation(
+        mut self,
+        hook: impl Fn(&crate::Violation) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_violation = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// The hook set by [`on_violation`](Self::on_violation), for adapters.
+    #[must_use]
+    pub fn violation_hook(&self) -> Option<ViolationHook> {
+        self.on_violation.clone()
     }
 
     /// Takes the transcript writer out as a hook for

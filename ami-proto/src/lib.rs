@@ -38,6 +38,12 @@
 //! * `rustls` — the TLS client the adapters share ([`tls`]): trust (a CA
 //!   file, which may be the server's own self-signed certificate, or a
 //!   pin), the certificate verifier, and errors in plain words.
+//! * `serde` — `Serialize` for [`Value`], [`Message`], [`Response`],
+//!   [`Incoming`], [`Decoded`] and the typed events: messages as ordered
+//!   `[key, value]` pairs, values that are not UTF-8 as `{"latin1": "…"}`
+//!   (one character per byte, read back by `ValueBuf`), typed values
+//!   parsed. The rendering is documented in `wire_json`; the `ami` CLI's
+//!   JSON is built on it.
 //!
 //! # Time
 //!
@@ -112,9 +118,13 @@ mod server;
 pub mod tls;
 #[cfg(feature = "typed")]
 pub mod typed;
+#[cfg(feature = "serde")]
+pub mod wire_json;
 
 pub use auth::md5_key;
-pub use client_options::{ClientError, ClientOptions, ConnectPhase, Incoming, Reconnect};
+pub use client_options::{
+    ClientError, ClientOptions, ConnectPhase, Incoming, Reconnect, ViolationHook,
+};
 pub use config::{AuthMethod, Config, EventMask, IdlessResponses, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 
@@ -128,3 +138,5 @@ pub use message::{Banner, Line, Lines, Message, MessageKind, Value, is_secret_ke
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
 pub use server::encode_banner;
+#[cfg(feature = "serde")]
+pub use wire_json::ValueBuf;

@@ -36,7 +36,7 @@ impl Reply<()> for Done {
 /// The subscribers: a bounded broadcast that drops a slow subscriber's
 /// oldest events and tells it how many (the runtime-neutral
 /// [`Publisher`]).
-struct Events(Publisher);
+struct Events(Publisher, Option<ami_proto::ViolationHook>);
 
 impl Publish for Events {
     fn publish(&self, item: Incoming) {
@@ -49,6 +49,9 @@ impl Publish for Events {
 
     fn violation(&self, violation: Violation) {
         tracing::warn!(%violation, "AMI protocol violation");
+        if let Some(hook) = &self.1 {
+            hook(&violation);
+        }
     }
 }
 
@@ -76,7 +79,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
         version: Mutex::new(None),
         closed: Mutex::new(None),
     });
-    let events = Events(events);
+    let events = Events(events, options.violation_hook());
     let (stream, conn) = establish(&options, hook.as_ref(), &events, &shared).await?;
     let (commands_tx, commands) = async_channel::unbounded();
     let driver = Driver {

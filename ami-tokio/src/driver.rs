@@ -82,6 +82,7 @@ async fn read_available<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut [u8]) ->
 struct Events {
     publisher: Publisher,
     published: AtomicBool,
+    on_violation: Option<ami_proto::ViolationHook>,
 }
 
 impl Events {
@@ -106,6 +107,9 @@ impl Publish for Events {
 
     fn violation(&self, violation: Violation) {
         tracing::warn!(%violation, "AMI protocol violation");
+        if let Some(hook) = &self.on_violation {
+            hook(&violation);
+        }
     }
 }
 
@@ -124,6 +128,7 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
     let events = Events {
         publisher: events,
         published: AtomicBool::new(false),
+        on_violation: options.violation_hook(),
     };
     let (stream, conn) = establish(&options, hook.as_ref(), &events, &shared).await?;
     let (commands_tx, commands) = mpsc::unbounded_channel();

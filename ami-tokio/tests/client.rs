@@ -330,6 +330,38 @@ async fn tls_with_a_self_signed_certificate() {
     client.close().await;
 }
 
+/// A message over the decoder's limits reaches `on_violation`, and the
+/// events after it still come.
+#[tokio::test]
+async fn skipped_messages_reach_the_violation_hook() {
+    let server = Server::start();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = options(&server).on_violation(move |v| sink.lock().unwrap().push(v.to_string()));
+    let client = Client::connect_with(options).await.unwrap();
+    let mut events = client.events();
+    let mut bytes = format!("Event: Long\r\nLong: {}\r\n\r\n", "x".repeat(2 << 20)).into_bytes();
+    bytes.extend_from_slice(b"Event: After\r\n\r\n");
+    server.push_bytes(bytes);
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(Incoming::Event(e)) = events.recv().await
+                && e.name().unwrap() == "After"
+            {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the After event");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].starts_with("line longer than 1048576 bytes"),
+        "{seen:?}"
+    );
+}
+
 // ---- hostile and broken servers -------------------------------------------
 
 /// A server that answers HTTP instead of the banner gets no credentials;

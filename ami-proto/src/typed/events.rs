@@ -8,6 +8,10 @@
 //! nothing is copied, and [`raw`](Hangup::raw) reaches every header,
 //! documented or not. See the [module docs](super).
 
+use std::time::Duration;
+
+use super::field::{self, EventTime, FieldError, HangupCause, Kind, Timestamp};
+use super::values;
 use crate::{Message, MessageKind, Value};
 
 /// An AMI event, typed by its name, or [`Event::Unknown`].
@@ -998,6 +1002,194 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// How the typed headers of the event parse, empty for [`Event::Unknown`].
+    pub(crate) fn kinds(&self) -> &'static [(&'static str, Kind)] {
+        match self {
+            Self::AGIExecEnd(_) => AGIExecEnd::KINDS,
+            Self::AGIExecStart(_) => AGIExecStart::KINDS,
+            Self::AocD(_) => AocD::KINDS,
+            Self::AocE(_) => AocE::KINDS,
+            Self::AocS(_) => AocS::KINDS,
+            Self::AgentCalled(_) => AgentCalled::KINDS,
+            Self::AgentComplete(_) => AgentComplete::KINDS,
+            Self::AgentConnect(_) => AgentConnect::KINDS,
+            Self::AgentDump(_) => AgentDump::KINDS,
+            Self::AgentLogin(_) => AgentLogin::KINDS,
+            Self::AgentLogoff(_) => AgentLogoff::KINDS,
+            Self::AgentRingNoAnswer(_) => AgentRingNoAnswer::KINDS,
+            Self::Agents(_) => Agents::KINDS,
+            Self::AgentsComplete(_) => AgentsComplete::KINDS,
+            Self::Alarm(_) => Alarm::KINDS,
+            Self::AlarmClear(_) => AlarmClear::KINDS,
+            Self::AorDetail(_) => AorDetail::KINDS,
+            Self::AorList(_) => AorList::KINDS,
+            Self::AorListComplete(_) => AorListComplete::KINDS,
+            Self::AsyncAGIEnd(_) => AsyncAGIEnd::KINDS,
+            Self::AsyncAGIExec(_) => AsyncAGIExec::KINDS,
+            Self::AsyncAGIStart(_) => AsyncAGIStart::KINDS,
+            Self::AttendedTransfer(_) => AttendedTransfer::KINDS,
+            Self::AuthDetail(_) => AuthDetail::KINDS,
+            Self::AuthList(_) => AuthList::KINDS,
+            Self::AuthListComplete(_) => AuthListComplete::KINDS,
+            Self::AuthMethodNotAllowed(_) => AuthMethodNotAllowed::KINDS,
+            Self::BlindTransfer(_) => BlindTransfer::KINDS,
+            Self::BridgeCreate(_) => BridgeCreate::KINDS,
+            Self::BridgeDestroy(_) => BridgeDestroy::KINDS,
+            Self::BridgeEnter(_) => BridgeEnter::KINDS,
+            Self::BridgeInfoChannel(_) => BridgeInfoChannel::KINDS,
+            Self::BridgeInfoComplete(_) => BridgeInfoComplete::KINDS,
+            Self::BridgeLeave(_) => BridgeLeave::KINDS,
+            Self::BridgeMerge(_) => BridgeMerge::KINDS,
+            Self::BridgeVideoSourceUpdate(_) => BridgeVideoSourceUpdate::KINDS,
+            Self::Cel(_) => Cel::KINDS,
+            Self::Cdr(_) => Cdr::KINDS,
+            Self::ChallengeResponseFailed(_) => ChallengeResponseFailed::KINDS,
+            Self::ChallengeSent(_) => ChallengeSent::KINDS,
+            Self::ChanSpyStart(_) => ChanSpyStart::KINDS,
+            Self::ChanSpyStop(_) => ChanSpyStop::KINDS,
+            Self::ChannelTalkingStart(_) => ChannelTalkingStart::KINDS,
+            Self::ChannelTalkingStop(_) => ChannelTalkingStop::KINDS,
+            Self::ConfbridgeEnd(_) => ConfbridgeEnd::KINDS,
+            Self::ConfbridgeJoin(_) => ConfbridgeJoin::KINDS,
+            Self::ConfbridgeLeave(_) => ConfbridgeLeave::KINDS,
+            Self::ConfbridgeList(_) => ConfbridgeList::KINDS,
+            Self::ConfbridgeListRooms(_) => ConfbridgeListRooms::KINDS,
+            Self::ConfbridgeMute(_) => ConfbridgeMute::KINDS,
+            Self::ConfbridgeRecord(_) => ConfbridgeRecord::KINDS,
+            Self::ConfbridgeStart(_) => ConfbridgeStart::KINDS,
+            Self::ConfbridgeStopRecord(_) => ConfbridgeStopRecord::KINDS,
+            Self::ConfbridgeTalking(_) => ConfbridgeTalking::KINDS,
+            Self::ConfbridgeUnmute(_) => ConfbridgeUnmute::KINDS,
+            Self::ContactList(_) => ContactList::KINDS,
+            Self::ContactListComplete(_) => ContactListComplete::KINDS,
+            Self::ContactStatus(_) => ContactStatus::KINDS,
+            Self::ContactStatusDetail(_) => ContactStatusDetail::KINDS,
+            Self::CoreShowChannel(_) => CoreShowChannel::KINDS,
+            Self::CoreShowChannelMapComplete(_) => CoreShowChannelMapComplete::KINDS,
+            Self::CoreShowChannelsComplete(_) => CoreShowChannelsComplete::KINDS,
+            Self::DAHDIChannel(_) => DAHDIChannel::KINDS,
+            Self::DNDState(_) => DNDState::KINDS,
+            Self::DTMFBegin(_) => DTMFBegin::KINDS,
+            Self::DTMFEnd(_) => DTMFEnd::KINDS,
+            Self::DeadlockStart(_) => DeadlockStart::KINDS,
+            Self::DeviceStateChange(_) => DeviceStateChange::KINDS,
+            Self::DeviceStateListComplete(_) => DeviceStateListComplete::KINDS,
+            Self::DialBegin(_) => DialBegin::KINDS,
+            Self::DialEnd(_) => DialEnd::KINDS,
+            Self::DialState(_) => DialState::KINDS,
+            Self::EndpointDetail(_) => EndpointDetail::KINDS,
+            Self::EndpointDetailComplete(_) => EndpointDetailComplete::KINDS,
+            Self::EndpointList(_) => EndpointList::KINDS,
+            Self::EndpointListComplete(_) => EndpointListComplete::KINDS,
+            Self::ExtensionStateListComplete(_) => ExtensionStateListComplete::KINDS,
+            Self::ExtensionStatus(_) => ExtensionStatus::KINDS,
+            Self::FAXSession(_) => FAXSession::KINDS,
+            Self::FAXSessionsComplete(_) => FAXSessionsComplete::KINDS,
+            Self::FAXSessionsEntry(_) => FAXSessionsEntry::KINDS,
+            Self::FAXStats(_) => FAXStats::KINDS,
+            Self::FAXStatus(_) => FAXStatus::KINDS,
+            Self::FailedACL(_) => FailedACL::KINDS,
+            Self::Flash(_) => Flash::KINDS,
+            Self::FullyBooted(_) => FullyBooted::KINDS,
+            Self::Hangup(_) => Hangup::KINDS,
+            Self::HangupHandlerPop(_) => HangupHandlerPop::KINDS,
+            Self::HangupHandlerPush(_) => HangupHandlerPush::KINDS,
+            Self::HangupHandlerRun(_) => HangupHandlerRun::KINDS,
+            Self::HangupRequest(_) => HangupRequest::KINDS,
+            Self::Hold(_) => Hold::KINDS,
+            Self::IdentifyDetail(_) => IdentifyDetail::KINDS,
+            Self::InboundRegistrationDetail(_) => InboundRegistrationDetail::KINDS,
+            Self::InboundSubscriptionDetail(_) => InboundSubscriptionDetail::KINDS,
+            Self::InvalidAccountID(_) => InvalidAccountID::KINDS,
+            Self::InvalidPassword(_) => InvalidPassword::KINDS,
+            Self::InvalidTransport(_) => InvalidTransport::KINDS,
+            Self::Load(_) => Load::KINDS,
+            Self::LoadAverageLimit(_) => LoadAverageLimit::KINDS,
+            Self::LocalBridge(_) => LocalBridge::KINDS,
+            Self::LocalOptimizationBegin(_) => LocalOptimizationBegin::KINDS,
+            Self::LocalOptimizationEnd(_) => LocalOptimizationEnd::KINDS,
+            Self::LogChannel(_) => LogChannel::KINDS,
+            Self::Mcid(_) => Mcid::KINDS,
+            Self::MWIGet(_) => MWIGet::KINDS,
+            Self::MWIGetComplete(_) => MWIGetComplete::KINDS,
+            Self::MeetmeEnd(_) => MeetmeEnd::KINDS,
+            Self::MeetmeJoin(_) => MeetmeJoin::KINDS,
+            Self::MeetmeLeave(_) => MeetmeLeave::KINDS,
+            Self::MeetmeList(_) => MeetmeList::KINDS,
+            Self::MeetmeListRooms(_) => MeetmeListRooms::KINDS,
+            Self::MeetmeMute(_) => MeetmeMute::KINDS,
+            Self::MeetmeTalkRequest(_) => MeetmeTalkRequest::KINDS,
+            Self::MeetmeTalking(_) => MeetmeTalking::KINDS,
+            Self::MemoryLimit(_) => MemoryLimit::KINDS,
+            Self::MessageWaiting(_) => MessageWaiting::KINDS,
+            Self::MiniVoiceMail(_) => MiniVoiceMail::KINDS,
+            Self::MixMonitorMute(_) => MixMonitorMute::KINDS,
+            Self::MixMonitorStart(_) => MixMonitorStart::KINDS,
+            Self::MixMonitorStop(_) => MixMonitorStop::KINDS,
+            Self::MusicOnHoldStart(_) => MusicOnHoldStart::KINDS,
+            Self::MusicOnHoldStop(_) => MusicOnHoldStop::KINDS,
+            Self::NewAccountCode(_) => NewAccountCode::KINDS,
+            Self::NewCallerid(_) => NewCallerid::KINDS,
+            Self::NewConnectedLine(_) => NewConnectedLine::KINDS,
+            Self::Newchannel(_) => Newchannel::KINDS,
+            Self::Newexten(_) => Newexten::KINDS,
+            Self::Newstate(_) => Newstate::KINDS,
+            Self::OriginateResponse(_) => OriginateResponse::KINDS,
+            Self::OutboundRegistrationDetail(_) => OutboundRegistrationDetail::KINDS,
+            Self::OutboundSubscriptionDetail(_) => OutboundSubscriptionDetail::KINDS,
+            Self::PJSIPMaintenanceStatus(_) => PJSIPMaintenanceStatus::KINDS,
+            Self::ParkedCall(_) => ParkedCall::KINDS,
+            Self::ParkedCallGiveUp(_) => ParkedCallGiveUp::KINDS,
+            Self::ParkedCallSwap(_) => ParkedCallSwap::KINDS,
+            Self::ParkedCallTimeOut(_) => ParkedCallTimeOut::KINDS,
+            Self::PeerStatus(_) => PeerStatus::KINDS,
+            Self::Pickup(_) => Pickup::KINDS,
+            Self::PresenceStateChange(_) => PresenceStateChange::KINDS,
+            Self::PresenceStateListComplete(_) => PresenceStateListComplete::KINDS,
+            Self::PresenceStatus(_) => PresenceStatus::KINDS,
+            Self::QueueCallerAbandon(_) => QueueCallerAbandon::KINDS,
+            Self::QueueCallerJoin(_) => QueueCallerJoin::KINDS,
+            Self::QueueCallerLeave(_) => QueueCallerLeave::KINDS,
+            Self::QueueEntry(_) => QueueEntry::KINDS,
+            Self::QueueMemberAdded(_) => QueueMemberAdded::KINDS,
+            Self::QueueMemberPause(_) => QueueMemberPause::KINDS,
+            Self::QueueMemberPenalty(_) => QueueMemberPenalty::KINDS,
+            Self::QueueMemberRemoved(_) => QueueMemberRemoved::KINDS,
+            Self::QueueMemberRinginuse(_) => QueueMemberRinginuse::KINDS,
+            Self::QueueMemberStatus(_) => QueueMemberStatus::KINDS,
+            Self::QueueParams(_) => QueueParams::KINDS,
+            Self::RTCPReceived(_) => RTCPReceived::KINDS,
+            Self::RTCPSent(_) => RTCPSent::KINDS,
+            Self::ReceiveFAX(_) => ReceiveFAX::KINDS,
+            Self::Registry(_) => Registry::KINDS,
+            Self::Reload(_) => Reload::KINDS,
+            Self::Rename(_) => Rename::KINDS,
+            Self::RequestBadFormat(_) => RequestBadFormat::KINDS,
+            Self::RequestNotAllowed(_) => RequestNotAllowed::KINDS,
+            Self::RequestNotSupported(_) => RequestNotSupported::KINDS,
+            Self::ResourceListDetail(_) => ResourceListDetail::KINDS,
+            Self::SendFAX(_) => SendFAX::KINDS,
+            Self::SessionLimit(_) => SessionLimit::KINDS,
+            Self::Shutdown(_) => Shutdown::KINDS,
+            Self::SoftHangupRequest(_) => SoftHangupRequest::KINDS,
+            Self::SpanAlarm(_) => SpanAlarm::KINDS,
+            Self::SpanAlarmClear(_) => SpanAlarmClear::KINDS,
+            Self::Status(_) => Status::KINDS,
+            Self::StatusComplete(_) => StatusComplete::KINDS,
+            Self::SuccessfulAuth(_) => SuccessfulAuth::KINDS,
+            Self::TransportDetail(_) => TransportDetail::KINDS,
+            Self::UnParkedCall(_) => UnParkedCall::KINDS,
+            Self::UnexpectedAddress(_) => UnexpectedAddress::KINDS,
+            Self::Unhold(_) => Unhold::KINDS,
+            Self::Unload(_) => Unload::KINDS,
+            Self::UserEvent(_) => UserEvent::KINDS,
+            Self::VarSet(_) => VarSet::KINDS,
+            Self::VoicemailPasswordChange(_) => VoicemailPasswordChange::KINDS,
+            Self::Wink(_) => Wink::KINDS,
+            Self::Unknown(_) => &[],
+        }
+    }
+
     /// The raw message, every header reachable.
     #[must_use]
     pub fn raw(&self) -> &'a Message {
@@ -1221,6 +1413,20 @@ impl<'a> AGIExecEnd<'a> {
         "Result",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("ResultCode", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -1229,18 +1435,43 @@ impl<'a> AGIExecEnd<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -1300,10 +1531,18 @@ impl<'a> AGIExecEnd<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -1336,9 +1575,19 @@ impl<'a> AGIExecEnd<'a> {
     }
 
     /// `ResultCode`: The numeric result code from AGI.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`result_code_raw`](Self::result_code_raw) gives the bytes as sent.
+    #[inline]
+    pub fn result_code(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ResultCode", Kind::Unsigned)
+    }
+
+    /// The `ResultCode` header as sent, unparsed (see [`result_code`](Self::result_code)).
     #[must_use]
     #[inline]
-    pub fn result_code(&self) -> Option<Value<'a>> {
+    pub fn result_code_raw(&self) -> Option<Value<'a>> {
         self.0.get("ResultCode")
     }
 
@@ -1383,6 +1632,19 @@ impl<'a> AGIExecStart<'a> {
         "CommandId",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -1391,18 +1653,43 @@ impl<'a> AGIExecStart<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -1462,10 +1749,18 @@ impl<'a> AGIExecStart<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -1540,6 +1835,35 @@ impl<'a> AocD<'a> {
         "TypeOf",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        (
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        ),
+        (
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        ),
+        (
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -1548,18 +1872,43 @@ impl<'a> AocD<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -1619,10 +1968,18 @@ impl<'a> AocD<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -1647,30 +2004,66 @@ impl<'a> AocD<'a> {
         self.0.get("Charge")
     }
 
-    /// The `Type` header.
+    /// The `Type` header, as [`values::AocChargeType`].
     ///
     /// The docs list `NotAvailable`, `Free`, `Currency`, `Units`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`type_raw`](Self::type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn r#type(&self) -> Result<Option<values::AocChargeType>, FieldError> {
+        field::get(
+            self.0,
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        )
+    }
+
+    /// The `Type` header as sent, unparsed (see `r#type`).
     #[must_use]
     #[inline]
-    pub fn r#type(&self) -> Option<Value<'a>> {
+    pub fn type_raw(&self) -> Option<Value<'a>> {
         self.0.get("Type")
     }
 
-    /// The `BillingID` header.
+    /// The `BillingID` header, as [`values::BillingID`].
     ///
     /// The docs list `Normal`, `Reverse`, `CreditCard`, `CallForwardingUnconditional`, `CallForwardingBusy`, `CallForwardingNoReply`, `CallDeflection`, `CallTransfer`, `NotAvailable`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`billing_id_raw`](Self::billing_id_raw) gives the bytes as sent.
+    #[inline]
+    pub fn billing_id(&self) -> Result<Option<values::BillingID>, FieldError> {
+        field::get(
+            self.0,
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        )
+    }
+
+    /// The `BillingID` header as sent, unparsed (see [`billing_id`](Self::billing_id)).
     #[must_use]
     #[inline]
-    pub fn billing_id(&self) -> Option<Value<'a>> {
+    pub fn billing_id_raw(&self) -> Option<Value<'a>> {
         self.0.get("BillingID")
     }
 
-    /// The `TotalType` header.
+    /// The `TotalType` header, as [`values::TotalType`].
     ///
     /// The docs list `SubTotal`, `Total`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_type_raw`](Self::total_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn total_type(&self) -> Result<Option<values::TotalType>, FieldError> {
+        field::get(
+            self.0,
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        )
+    }
+
+    /// The `TotalType` header as sent, unparsed (see [`total_type`](Self::total_type)).
     #[must_use]
     #[inline]
-    pub fn total_type(&self) -> Option<Value<'a>> {
+    pub fn total_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("TotalType")
     }
 
@@ -1695,12 +2088,24 @@ impl<'a> AocD<'a> {
         self.0.get("Cost")
     }
 
-    /// The `Multiplier` header.
+    /// The `Multiplier` header, as [`values::Multiplier`].
     ///
     /// The docs list `1/1000`, `1/100`, `1/10`, `1`, `10`, `100`, `1000`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
+    #[inline]
+    pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
+    }
+
+    /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
     #[must_use]
     #[inline]
-    pub fn multiplier(&self) -> Option<Value<'a>> {
+    pub fn multiplier_raw(&self) -> Option<Value<'a>> {
         self.0.get("Multiplier")
     }
 
@@ -1772,6 +2177,35 @@ impl<'a> AocE<'a> {
         "TypeOf",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        (
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        ),
+        (
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        ),
+        (
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -1780,18 +2214,43 @@ impl<'a> AocE<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -1851,10 +2310,18 @@ impl<'a> AocE<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -1907,30 +2374,66 @@ impl<'a> AocE<'a> {
         self.0.get("Charge")
     }
 
-    /// The `Type` header.
+    /// The `Type` header, as [`values::AocChargeType`].
     ///
     /// The docs list `NotAvailable`, `Free`, `Currency`, `Units`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`type_raw`](Self::type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn r#type(&self) -> Result<Option<values::AocChargeType>, FieldError> {
+        field::get(
+            self.0,
+            "Type",
+            Kind::Enum(values::AocChargeType::VALUES, values::AocChargeType::NAMES),
+        )
+    }
+
+    /// The `Type` header as sent, unparsed (see `r#type`).
     #[must_use]
     #[inline]
-    pub fn r#type(&self) -> Option<Value<'a>> {
+    pub fn type_raw(&self) -> Option<Value<'a>> {
         self.0.get("Type")
     }
 
-    /// The `BillingID` header.
+    /// The `BillingID` header, as [`values::BillingID`].
     ///
     /// The docs list `Normal`, `Reverse`, `CreditCard`, `CallForwardingUnconditional`, `CallForwardingBusy`, `CallForwardingNoReply`, `CallDeflection`, `CallTransfer`, `NotAvailable`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`billing_id_raw`](Self::billing_id_raw) gives the bytes as sent.
+    #[inline]
+    pub fn billing_id(&self) -> Result<Option<values::BillingID>, FieldError> {
+        field::get(
+            self.0,
+            "BillingID",
+            Kind::Enum(values::BillingID::VALUES, values::BillingID::NAMES),
+        )
+    }
+
+    /// The `BillingID` header as sent, unparsed (see [`billing_id`](Self::billing_id)).
     #[must_use]
     #[inline]
-    pub fn billing_id(&self) -> Option<Value<'a>> {
+    pub fn billing_id_raw(&self) -> Option<Value<'a>> {
         self.0.get("BillingID")
     }
 
-    /// The `TotalType` header.
+    /// The `TotalType` header, as [`values::TotalType`].
     ///
     /// The docs list `SubTotal`, `Total`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_type_raw`](Self::total_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn total_type(&self) -> Result<Option<values::TotalType>, FieldError> {
+        field::get(
+            self.0,
+            "TotalType",
+            Kind::Enum(values::TotalType::VALUES, values::TotalType::NAMES),
+        )
+    }
+
+    /// The `TotalType` header as sent, unparsed (see [`total_type`](Self::total_type)).
     #[must_use]
     #[inline]
-    pub fn total_type(&self) -> Option<Value<'a>> {
+    pub fn total_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("TotalType")
     }
 
@@ -1955,12 +2458,24 @@ impl<'a> AocE<'a> {
         self.0.get("Cost")
     }
 
-    /// The `Multiplier` header.
+    /// The `Multiplier` header, as [`values::Multiplier`].
     ///
     /// The docs list `1/1000`, `1/100`, `1/10`, `1`, `10`, `100`, `1000`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
+    #[inline]
+    pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
+    }
+
+    /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
     #[must_use]
     #[inline]
-    pub fn multiplier(&self) -> Option<Value<'a>> {
+    pub fn multiplier_raw(&self) -> Option<Value<'a>> {
         self.0.get("Multiplier")
     }
 
@@ -2030,6 +2545,31 @@ impl<'a> AocS<'a> {
         "SpecialCode",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        (
+            "RateType",
+            Kind::Enum(values::RateType::VALUES, values::RateType::NAMES),
+        ),
+        (
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        ),
+        (
+            "Unit",
+            Kind::Enum(values::Unit::VALUES, values::Unit::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -2038,18 +2578,43 @@ impl<'a> AocS<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -2109,10 +2674,18 @@ impl<'a> AocS<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -2137,12 +2710,24 @@ impl<'a> AocS<'a> {
         self.0.get("Chargeable")
     }
 
-    /// The `RateType` header.
+    /// The `RateType` header, as [`values::RateType`].
     ///
     /// The docs list `NotAvailable`, `Free`, `FreeFromBeginning`, `Duration`, `Flag`, `Volume`, `SpecialCode`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`rate_type_raw`](Self::rate_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn rate_type(&self) -> Result<Option<values::RateType>, FieldError> {
+        field::get(
+            self.0,
+            "RateType",
+            Kind::Enum(values::RateType::VALUES, values::RateType::NAMES),
+        )
+    }
+
+    /// The `RateType` header as sent, unparsed (see [`rate_type`](Self::rate_type)).
     #[must_use]
     #[inline]
-    pub fn rate_type(&self) -> Option<Value<'a>> {
+    pub fn rate_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("RateType")
     }
 
@@ -2167,12 +2752,24 @@ impl<'a> AocS<'a> {
         self.0.get("Cost")
     }
 
-    /// The `Multiplier` header.
+    /// The `Multiplier` header, as [`values::Multiplier`].
     ///
     /// The docs list `1/1000`, `1/100`, `1/10`, `1`, `10`, `100`, `1000`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`multiplier_raw`](Self::multiplier_raw) gives the bytes as sent.
+    #[inline]
+    pub fn multiplier(&self) -> Result<Option<values::Multiplier>, FieldError> {
+        field::get(
+            self.0,
+            "Multiplier",
+            Kind::Enum(values::Multiplier::VALUES, values::Multiplier::NAMES),
+        )
+    }
+
+    /// The `Multiplier` header as sent, unparsed (see [`multiplier`](Self::multiplier)).
     #[must_use]
     #[inline]
-    pub fn multiplier(&self) -> Option<Value<'a>> {
+    pub fn multiplier_raw(&self) -> Option<Value<'a>> {
         self.0.get("Multiplier")
     }
 
@@ -2211,12 +2808,24 @@ impl<'a> AocS<'a> {
         self.0.get("Scale")
     }
 
-    /// The `Unit` header.
+    /// The `Unit` header, as [`values::Unit`].
     ///
     /// The docs list `Octet`, `Segment`, `Message`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`unit_raw`](Self::unit_raw) gives the bytes as sent.
+    #[inline]
+    pub fn unit(&self) -> Result<Option<values::Unit>, FieldError> {
+        field::get(
+            self.0,
+            "Unit",
+            Kind::Enum(values::Unit::VALUES, values::Unit::NAMES),
+        )
+    }
+
+    /// The `Unit` header as sent, unparsed (see [`unit`](Self::unit)).
     #[must_use]
     #[inline]
-    pub fn unit(&self) -> Option<Value<'a>> {
+    pub fn unit_raw(&self) -> Option<Value<'a>> {
         self.0.get("Unit")
     }
 
@@ -2276,6 +2885,28 @@ impl<'a> AgentCalled<'a> {
         "Interface",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -2284,18 +2915,43 @@ impl<'a> AgentCalled<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -2355,10 +3011,18 @@ impl<'a> AgentCalled<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -2384,18 +3048,43 @@ impl<'a> AgentCalled<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -2455,10 +3144,18 @@ impl<'a> AgentCalled<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -2549,6 +3246,34 @@ impl<'a> AgentComplete<'a> {
         "Reason",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+        ("HoldTime", Kind::Secs),
+        ("TalkTime", Kind::Secs),
+        (
+            "Reason",
+            Kind::Enum(values::Reason::VALUES, values::Reason::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -2557,18 +3282,43 @@ impl<'a> AgentComplete<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -2628,10 +3378,18 @@ impl<'a> AgentComplete<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -2657,18 +3415,43 @@ impl<'a> AgentComplete<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -2728,10 +3511,18 @@ impl<'a> AgentComplete<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -2771,25 +3562,57 @@ impl<'a> AgentComplete<'a> {
     }
 
     /// `HoldTime`: The time the channel was in the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`hold_time_raw`](Self::hold_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn hold_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "HoldTime", Kind::Secs)
+    }
+
+    /// The `HoldTime` header as sent, unparsed (see [`hold_time`](Self::hold_time)).
     #[must_use]
     #[inline]
-    pub fn hold_time(&self) -> Option<Value<'a>> {
+    pub fn hold_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("HoldTime")
     }
 
     /// `TalkTime`: The time the queue member talked with the caller in the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`talk_time_raw`](Self::talk_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn talk_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "TalkTime", Kind::Secs)
+    }
+
+    /// The `TalkTime` header as sent, unparsed (see [`talk_time`](Self::talk_time)).
     #[must_use]
     #[inline]
-    pub fn talk_time(&self) -> Option<Value<'a>> {
+    pub fn talk_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("TalkTime")
     }
 
-    /// The `Reason` header.
+    /// The `Reason` header, as [`values::Reason`].
     ///
     /// The docs list `caller`, `agent`, `transfer`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`reason_raw`](Self::reason_raw) gives the bytes as sent.
+    #[inline]
+    pub fn reason(&self) -> Result<Option<values::Reason>, FieldError> {
+        field::get(
+            self.0,
+            "Reason",
+            Kind::Enum(values::Reason::VALUES, values::Reason::NAMES),
+        )
+    }
+
+    /// The `Reason` header as sent, unparsed (see [`reason`](Self::reason)).
     #[must_use]
     #[inline]
-    pub fn reason(&self) -> Option<Value<'a>> {
+    pub fn reason_raw(&self) -> Option<Value<'a>> {
         self.0.get("Reason")
     }
 }
@@ -2844,6 +3667,30 @@ impl<'a> AgentConnect<'a> {
         "HoldTime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+        ("RingTime", Kind::Secs),
+        ("HoldTime", Kind::Secs),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -2852,18 +3699,43 @@ impl<'a> AgentConnect<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -2923,10 +3795,18 @@ impl<'a> AgentConnect<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -2952,18 +3832,43 @@ impl<'a> AgentConnect<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -3023,10 +3928,18 @@ impl<'a> AgentConnect<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -3066,16 +3979,36 @@ impl<'a> AgentConnect<'a> {
     }
 
     /// `RingTime`: The time the queue member was rung, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ring_time_raw`](Self::ring_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ring_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "RingTime", Kind::Secs)
+    }
+
+    /// The `RingTime` header as sent, unparsed (see [`ring_time`](Self::ring_time)).
     #[must_use]
     #[inline]
-    pub fn ring_time(&self) -> Option<Value<'a>> {
+    pub fn ring_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("RingTime")
     }
 
     /// `HoldTime`: The time the channel was in the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`hold_time_raw`](Self::hold_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn hold_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "HoldTime", Kind::Secs)
+    }
+
+    /// The `HoldTime` header as sent, unparsed (see [`hold_time`](Self::hold_time)).
     #[must_use]
     #[inline]
-    pub fn hold_time(&self) -> Option<Value<'a>> {
+    pub fn hold_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("HoldTime")
     }
 }
@@ -3128,6 +4061,28 @@ impl<'a> AgentDump<'a> {
         "Interface",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -3136,18 +4091,43 @@ impl<'a> AgentDump<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -3207,10 +4187,18 @@ impl<'a> AgentDump<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -3236,18 +4224,43 @@ impl<'a> AgentDump<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -3307,10 +4320,18 @@ impl<'a> AgentDump<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -3382,6 +4403,19 @@ impl<'a> AgentLogin<'a> {
         "Agent",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -3390,18 +4424,43 @@ impl<'a> AgentLogin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -3461,10 +4520,18 @@ impl<'a> AgentLogin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -3523,6 +4590,20 @@ impl<'a> AgentLogoff<'a> {
         "Logintime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Logintime", Kind::Secs),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -3531,18 +4612,43 @@ impl<'a> AgentLogoff<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -3602,10 +4708,18 @@ impl<'a> AgentLogoff<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -3631,9 +4745,19 @@ impl<'a> AgentLogoff<'a> {
     }
 
     /// `Logintime`: The number of seconds the agent was logged in.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`logintime_raw`](Self::logintime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn logintime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Logintime", Kind::Secs)
+    }
+
+    /// The `Logintime` header as sent, unparsed (see [`logintime`](Self::logintime)).
     #[must_use]
     #[inline]
-    pub fn logintime(&self) -> Option<Value<'a>> {
+    pub fn logintime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Logintime")
     }
 }
@@ -3687,6 +4811,29 @@ impl<'a> AgentRingNoAnswer<'a> {
         "RingTime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+        ("RingTime", Kind::Secs),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -3695,18 +4842,43 @@ impl<'a> AgentRingNoAnswer<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -3766,10 +4938,18 @@ impl<'a> AgentRingNoAnswer<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -3795,18 +4975,43 @@ impl<'a> AgentRingNoAnswer<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -3866,10 +5071,18 @@ impl<'a> AgentRingNoAnswer<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -3909,9 +5122,19 @@ impl<'a> AgentRingNoAnswer<'a> {
     }
 
     /// `RingTime`: The time the queue member was rung, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ring_time_raw`](Self::ring_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ring_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "RingTime", Kind::Secs)
+    }
+
+    /// The `RingTime` header as sent, unparsed (see [`ring_time`](Self::ring_time)).
     #[must_use]
     #[inline]
-    pub fn ring_time(&self) -> Option<Value<'a>> {
+    pub fn ring_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("RingTime")
     }
 }
@@ -3954,6 +5177,25 @@ impl<'a> Agents<'a> {
         "ActionID",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Status",
+            Kind::Enum(values::AgentStatus::VALUES, values::AgentStatus::NAMES),
+        ),
+        ("CallStarted", Kind::Epoch),
+        ("LoggedInTime", Kind::Epoch),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// `Agent`: Agent ID of the agent.
     #[must_use]
     #[inline]
@@ -3970,10 +5212,24 @@ impl<'a> Agents<'a> {
 
     /// `Status`: Current status of the agent.
     ///
+    /// Parsed as [`values::AgentStatus`].
+    ///
     /// The docs list `AGENT_LOGGEDOFF`, `AGENT_IDLE`, `AGENT_ONCALL`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::AgentStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::AgentStatus::VALUES, values::AgentStatus::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
@@ -3985,16 +5241,36 @@ impl<'a> Agents<'a> {
     }
 
     /// `CallStarted`: Epoch time when the agent started talking with the caller.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`call_started_raw`](Self::call_started_raw) gives the bytes as sent.
+    #[inline]
+    pub fn call_started(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "CallStarted", Kind::Epoch)
+    }
+
+    /// The `CallStarted` header as sent, unparsed (see [`call_started`](Self::call_started)).
     #[must_use]
     #[inline]
-    pub fn call_started(&self) -> Option<Value<'a>> {
+    pub fn call_started_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallStarted")
     }
 
     /// `LoggedInTime`: Epoch time when the agent logged in.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`logged_in_time_raw`](Self::logged_in_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn logged_in_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoggedInTime", Kind::Epoch)
+    }
+
+    /// The `LoggedInTime` header as sent, unparsed (see [`logged_in_time`](Self::logged_in_time)).
     #[must_use]
     #[inline]
-    pub fn logged_in_time(&self) -> Option<Value<'a>> {
+    pub fn logged_in_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoggedInTime")
     }
 
@@ -4006,18 +5282,43 @@ impl<'a> Agents<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -4077,10 +5378,18 @@ impl<'a> Agents<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -4122,6 +5431,9 @@ impl<'a> AgentsComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["ActionID"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
+
     /// `ActionID`: ActionID for this transaction.
     #[must_use]
     #[inline]
@@ -4145,6 +5457,9 @@ impl<'a> Alarm<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["DAHDIChannel", "Alarm"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `DAHDIChannel`: The channel on which the alarm occurred.
     #[must_use]
@@ -4176,6 +5491,9 @@ impl<'a> AlarmClear<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["DAHDIChannel"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `DAHDIChannel`: The DAHDI channel on which the alarm was cleared.
     #[must_use]
@@ -4220,6 +5538,12 @@ impl<'a> AorDetail<'a> {
         "TotalContacts",
         "ContactsRegistered",
         "EndpointName",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("TotalContacts", Kind::Unsigned),
+        ("ContactsRegistered", Kind::Unsigned),
     ];
 
     /// `ObjectType`: The object's type.
@@ -4342,16 +5666,36 @@ impl<'a> AorDetail<'a> {
     }
 
     /// `TotalContacts`: The total number of contacts associated with this AoR.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_contacts_raw`](Self::total_contacts_raw) gives the bytes as sent.
+    #[inline]
+    pub fn total_contacts(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TotalContacts", Kind::Unsigned)
+    }
+
+    /// The `TotalContacts` header as sent, unparsed (see [`total_contacts`](Self::total_contacts)).
     #[must_use]
     #[inline]
-    pub fn total_contacts(&self) -> Option<Value<'a>> {
+    pub fn total_contacts_raw(&self) -> Option<Value<'a>> {
         self.0.get("TotalContacts")
     }
 
     /// `ContactsRegistered`: The number of non-permanent contacts associated with this AoR.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`contacts_registered_raw`](Self::contacts_registered_raw) gives the bytes as sent.
+    #[inline]
+    pub fn contacts_registered(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ContactsRegistered", Kind::Unsigned)
+    }
+
+    /// The `ContactsRegistered` header as sent, unparsed (see [`contacts_registered`](Self::contacts_registered)).
     #[must_use]
     #[inline]
-    pub fn contacts_registered(&self) -> Option<Value<'a>> {
+    pub fn contacts_registered_raw(&self) -> Option<Value<'a>> {
         self.0.get("ContactsRegistered")
     }
 
@@ -4396,6 +5740,9 @@ impl<'a> AorList<'a> {
         "SupportPath",
         "Contacts",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -4533,6 +5880,9 @@ impl<'a> AorListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `EventList` header.
     #[must_use]
     #[inline]
@@ -4540,10 +5890,18 @@ impl<'a> AorListComplete<'a> {
         self.0.get("EventList")
     }
 
-    /// The `ListItems` header.
+    /// The `ListItems` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -4579,6 +5937,19 @@ impl<'a> AsyncAGIEnd<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -4587,18 +5958,43 @@ impl<'a> AsyncAGIEnd<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -4658,10 +6054,18 @@ impl<'a> AsyncAGIEnd<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -4713,6 +6117,19 @@ impl<'a> AsyncAGIExec<'a> {
         "Result",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -4721,18 +6138,43 @@ impl<'a> AsyncAGIExec<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -4792,10 +6234,18 @@ impl<'a> AsyncAGIExec<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -4862,6 +6312,19 @@ impl<'a> AsyncAGIStart<'a> {
         "Env",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -4870,18 +6333,43 @@ impl<'a> AsyncAGIStart<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -4941,10 +6429,18 @@ impl<'a> AsyncAGIStart<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -5092,12 +6588,108 @@ impl<'a> AttendedTransfer<'a> {
         "TransferTargetLinkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        ),
+        ("OrigTransfererChannelState", Kind::Unsigned),
+        (
+            "OrigTransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("OrigTransfererPriority", Kind::Unsigned),
+        ("OrigBridgeNumChannels", Kind::Unsigned),
+        (
+            "OrigBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("SecondTransfererChannelState", Kind::Unsigned),
+        (
+            "SecondTransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SecondTransfererPriority", Kind::Unsigned),
+        ("SecondBridgeNumChannels", Kind::Unsigned),
+        (
+            "SecondBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        (
+            "DestType",
+            Kind::Enum(values::DestType::VALUES, values::DestType::NAMES),
+        ),
+        ("LocalOneChannelState", Kind::Unsigned),
+        (
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalOnePriority", Kind::Unsigned),
+        ("LocalTwoChannelState", Kind::Unsigned),
+        (
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalTwoPriority", Kind::Unsigned),
+        ("TransfereeChannelState", Kind::Unsigned),
+        (
+            "TransfereeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("TransfereePriority", Kind::Unsigned),
+        ("TransferTargetChannelState", Kind::Unsigned),
+        (
+            "TransferTargetChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("TransferTargetPriority", Kind::Unsigned),
+    ];
+
     /// `Result`: Indicates if the transfer was successful or if it failed.
     ///
+    /// Parsed as [`values::Result`].
+    ///
     /// The docs list `Fail`, `Invalid`, `Not Permitted`, `Success`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`result_raw`](Self::result_raw) gives the bytes as sent.
+    #[inline]
+    pub fn result(&self) -> Result<Option<values::Result>, FieldError> {
+        field::get(
+            self.0,
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        )
+    }
+
+    /// The `Result` header as sent, unparsed (see [`result`](Self::result)).
     #[must_use]
     #[inline]
-    pub fn result(&self) -> Option<Value<'a>> {
+    pub fn result_raw(&self) -> Option<Value<'a>> {
         self.0.get("Result")
     }
 
@@ -5109,18 +6701,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `OrigTransfererChannelState`: A numeric code for the channel's current state, related to OrigTransfererChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`orig_transferer_channel_state_raw`](Self::orig_transferer_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn orig_transferer_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "OrigTransfererChannelState", Kind::Unsigned)
+    }
+
+    /// The `OrigTransfererChannelState` header as sent, unparsed (see [`orig_transferer_channel_state`](Self::orig_transferer_channel_state)).
     #[must_use]
     #[inline]
-    pub fn orig_transferer_channel_state(&self) -> Option<Value<'a>> {
+    pub fn orig_transferer_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("OrigTransfererChannelState")
     }
 
-    /// The `OrigTransfererChannelStateDesc` header.
+    /// The `OrigTransfererChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`orig_transferer_channel_state_desc_raw`](Self::orig_transferer_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn orig_transferer_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "OrigTransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `OrigTransfererChannelStateDesc` header as sent, unparsed (see [`orig_transferer_channel_state_desc`](Self::orig_transferer_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn orig_transferer_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn orig_transferer_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("OrigTransfererChannelStateDesc")
     }
 
@@ -5180,10 +6799,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("OrigTransfererExten")
     }
 
-    /// The `OrigTransfererPriority` header.
+    /// The `OrigTransfererPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`orig_transferer_priority_raw`](Self::orig_transferer_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn orig_transferer_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "OrigTransfererPriority", Kind::Unsigned)
+    }
+
+    /// The `OrigTransfererPriority` header as sent, unparsed (see [`orig_transferer_priority`](Self::orig_transferer_priority)).
     #[must_use]
     #[inline]
-    pub fn orig_transferer_priority(&self) -> Option<Value<'a>> {
+    pub fn orig_transferer_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("OrigTransfererPriority")
     }
 
@@ -5237,18 +6864,47 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `OrigBridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`orig_bridge_num_channels_raw`](Self::orig_bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn orig_bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "OrigBridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `OrigBridgeNumChannels` header as sent, unparsed (see [`orig_bridge_num_channels`](Self::orig_bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn orig_bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn orig_bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("OrigBridgeNumChannels")
     }
 
     /// `OrigBridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`orig_bridge_video_source_mode_raw`](Self::orig_bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn orig_bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "OrigBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `OrigBridgeVideoSourceMode` header as sent, unparsed (see [`orig_bridge_video_source_mode`](Self::orig_bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn orig_bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn orig_bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("OrigBridgeVideoSourceMode")
     }
 
@@ -5269,18 +6925,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `SecondTransfererChannelState`: A numeric code for the channel's current state, related to SecondTransfererChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`second_transferer_channel_state_raw`](Self::second_transferer_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn second_transferer_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SecondTransfererChannelState", Kind::Unsigned)
+    }
+
+    /// The `SecondTransfererChannelState` header as sent, unparsed (see [`second_transferer_channel_state`](Self::second_transferer_channel_state)).
     #[must_use]
     #[inline]
-    pub fn second_transferer_channel_state(&self) -> Option<Value<'a>> {
+    pub fn second_transferer_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SecondTransfererChannelState")
     }
 
-    /// The `SecondTransfererChannelStateDesc` header.
+    /// The `SecondTransfererChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`second_transferer_channel_state_desc_raw`](Self::second_transferer_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn second_transferer_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SecondTransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SecondTransfererChannelStateDesc` header as sent, unparsed (see [`second_transferer_channel_state_desc`](Self::second_transferer_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn second_transferer_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn second_transferer_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SecondTransfererChannelStateDesc")
     }
 
@@ -5340,10 +7023,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("SecondTransfererExten")
     }
 
-    /// The `SecondTransfererPriority` header.
+    /// The `SecondTransfererPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`second_transferer_priority_raw`](Self::second_transferer_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn second_transferer_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SecondTransfererPriority", Kind::Unsigned)
+    }
+
+    /// The `SecondTransfererPriority` header as sent, unparsed (see [`second_transferer_priority`](Self::second_transferer_priority)).
     #[must_use]
     #[inline]
-    pub fn second_transferer_priority(&self) -> Option<Value<'a>> {
+    pub fn second_transferer_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SecondTransfererPriority")
     }
 
@@ -5397,18 +7088,47 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `SecondBridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`second_bridge_num_channels_raw`](Self::second_bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn second_bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SecondBridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `SecondBridgeNumChannels` header as sent, unparsed (see [`second_bridge_num_channels`](Self::second_bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn second_bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn second_bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("SecondBridgeNumChannels")
     }
 
     /// `SecondBridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`second_bridge_video_source_mode_raw`](Self::second_bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn second_bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "SecondBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `SecondBridgeVideoSourceMode` header as sent, unparsed (see [`second_bridge_video_source_mode`](Self::second_bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn second_bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn second_bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("SecondBridgeVideoSourceMode")
     }
 
@@ -5423,10 +7143,24 @@ impl<'a> AttendedTransfer<'a> {
 
     /// `DestType`: Indicates the method by which the attended transfer completed.
     ///
+    /// Parsed as [`values::DestType`].
+    ///
     /// The docs list `Bridge`, `App`, `Link`, `Threeway`, `Fail`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_type_raw`](Self::dest_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_type(&self) -> Result<Option<values::DestType>, FieldError> {
+        field::get(
+            self.0,
+            "DestType",
+            Kind::Enum(values::DestType::VALUES, values::DestType::NAMES),
+        )
+    }
+
+    /// The `DestType` header as sent, unparsed (see [`dest_type`](Self::dest_type)).
     #[must_use]
     #[inline]
-    pub fn dest_type(&self) -> Option<Value<'a>> {
+    pub fn dest_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestType")
     }
 
@@ -5452,18 +7186,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `LocalOneChannelState`: A numeric code for the channel's current state, related to LocalOneChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_raw`](Self::local_one_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOneChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalOneChannelState` header as sent, unparsed (see [`local_one_channel_state`](Self::local_one_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelState")
     }
 
-    /// The `LocalOneChannelStateDesc` header.
+    /// The `LocalOneChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_desc_raw`](Self::local_one_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalOneChannelStateDesc` header as sent, unparsed (see [`local_one_channel_state_desc`](Self::local_one_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelStateDesc")
     }
 
@@ -5523,10 +7284,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("LocalOneExten")
     }
 
-    /// The `LocalOnePriority` header.
+    /// The `LocalOnePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_priority_raw`](Self::local_one_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOnePriority", Kind::Unsigned)
+    }
+
+    /// The `LocalOnePriority` header as sent, unparsed (see [`local_one_priority`](Self::local_one_priority)).
     #[must_use]
     #[inline]
-    pub fn local_one_priority(&self) -> Option<Value<'a>> {
+    pub fn local_one_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOnePriority")
     }
 
@@ -5552,18 +7321,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `LocalTwoChannelState`: A numeric code for the channel's current state, related to LocalTwoChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_raw`](Self::local_two_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoChannelState` header as sent, unparsed (see [`local_two_channel_state`](Self::local_two_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelState")
     }
 
-    /// The `LocalTwoChannelStateDesc` header.
+    /// The `LocalTwoChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_desc_raw`](Self::local_two_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalTwoChannelStateDesc` header as sent, unparsed (see [`local_two_channel_state_desc`](Self::local_two_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelStateDesc")
     }
 
@@ -5623,10 +7419,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("LocalTwoExten")
     }
 
-    /// The `LocalTwoPriority` header.
+    /// The `LocalTwoPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_priority_raw`](Self::local_two_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoPriority", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoPriority` header as sent, unparsed (see [`local_two_priority`](Self::local_two_priority)).
     #[must_use]
     #[inline]
-    pub fn local_two_priority(&self) -> Option<Value<'a>> {
+    pub fn local_two_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoPriority")
     }
 
@@ -5659,18 +7463,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `TransfereeChannelState`: A numeric code for the channel's current state, related to TransfereeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_channel_state_raw`](Self::transferee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfereeChannelState", Kind::Unsigned)
+    }
+
+    /// The `TransfereeChannelState` header as sent, unparsed (see [`transferee_channel_state`](Self::transferee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn transferee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn transferee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereeChannelState")
     }
 
-    /// The `TransfereeChannelStateDesc` header.
+    /// The `TransfereeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_channel_state_desc_raw`](Self::transferee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "TransfereeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `TransfereeChannelStateDesc` header as sent, unparsed (see [`transferee_channel_state_desc`](Self::transferee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn transferee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn transferee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereeChannelStateDesc")
     }
 
@@ -5730,10 +7561,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("TransfereeExten")
     }
 
-    /// The `TransfereePriority` header.
+    /// The `TransfereePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_priority_raw`](Self::transferee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfereePriority", Kind::Unsigned)
+    }
+
+    /// The `TransfereePriority` header as sent, unparsed (see [`transferee_priority`](Self::transferee_priority)).
     #[must_use]
     #[inline]
-    pub fn transferee_priority(&self) -> Option<Value<'a>> {
+    pub fn transferee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereePriority")
     }
 
@@ -5759,18 +7598,45 @@ impl<'a> AttendedTransfer<'a> {
     }
 
     /// `TransferTargetChannelState`: A numeric code for the channel's current state, related to TransferTargetChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transfer_target_channel_state_raw`](Self::transfer_target_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transfer_target_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransferTargetChannelState", Kind::Unsigned)
+    }
+
+    /// The `TransferTargetChannelState` header as sent, unparsed (see [`transfer_target_channel_state`](Self::transfer_target_channel_state)).
     #[must_use]
     #[inline]
-    pub fn transfer_target_channel_state(&self) -> Option<Value<'a>> {
+    pub fn transfer_target_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransferTargetChannelState")
     }
 
-    /// The `TransferTargetChannelStateDesc` header.
+    /// The `TransferTargetChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transfer_target_channel_state_desc_raw`](Self::transfer_target_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transfer_target_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "TransferTargetChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `TransferTargetChannelStateDesc` header as sent, unparsed (see [`transfer_target_channel_state_desc`](Self::transfer_target_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn transfer_target_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn transfer_target_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransferTargetChannelStateDesc")
     }
 
@@ -5830,10 +7696,18 @@ impl<'a> AttendedTransfer<'a> {
         self.0.get("TransferTargetExten")
     }
 
-    /// The `TransferTargetPriority` header.
+    /// The `TransferTargetPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transfer_target_priority_raw`](Self::transfer_target_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transfer_target_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransferTargetPriority", Kind::Unsigned)
+    }
+
+    /// The `TransferTargetPriority` header as sent, unparsed (see [`transfer_target_priority`](Self::transfer_target_priority)).
     #[must_use]
     #[inline]
-    pub fn transfer_target_priority(&self) -> Option<Value<'a>> {
+    pub fn transfer_target_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransferTargetPriority")
     }
 
@@ -5883,6 +7757,9 @@ impl<'a> AuthDetail<'a> {
         "SupportedAlgorithmsUac",
         "SupportedAlgorithmsUas",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -6021,6 +7898,9 @@ impl<'a> AuthList<'a> {
         "SupportedAlgorithmsUas",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
+
     /// `ObjectType`: The object's type.
     #[must_use]
     #[inline]
@@ -6136,6 +8016,9 @@ impl<'a> AuthListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `EventList` header.
     #[must_use]
     #[inline]
@@ -6143,10 +8026,18 @@ impl<'a> AuthListComplete<'a> {
         self.0.get("EventList")
     }
 
-    /// The `ListItems` header.
+    /// The `ListItems` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -6179,19 +8070,53 @@ impl<'a> AuthMethodNotAllowed<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -6255,10 +8180,20 @@ impl<'a> AuthMethodNotAllowed<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -6320,12 +8255,61 @@ impl<'a> BlindTransfer<'a> {
         "Extension",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        ),
+        ("TransfererChannelState", Kind::Unsigned),
+        (
+            "TransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("TransfererPriority", Kind::Unsigned),
+        ("TransfereeChannelState", Kind::Unsigned),
+        (
+            "TransfereeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("TransfereePriority", Kind::Unsigned),
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("IsExternal", Kind::Bool),
+    ];
+
     /// `Result`: Indicates if the transfer was successful or if it failed.
     ///
+    /// Parsed as [`values::Result`].
+    ///
     /// The docs list `Fail`, `Invalid`, `Not Permitted`, `Success`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`result_raw`](Self::result_raw) gives the bytes as sent.
+    #[inline]
+    pub fn result(&self) -> Result<Option<values::Result>, FieldError> {
+        field::get(
+            self.0,
+            "Result",
+            Kind::Enum(values::Result::VALUES, values::Result::NAMES),
+        )
+    }
+
+    /// The `Result` header as sent, unparsed (see [`result`](Self::result)).
     #[must_use]
     #[inline]
-    pub fn result(&self) -> Option<Value<'a>> {
+    pub fn result_raw(&self) -> Option<Value<'a>> {
         self.0.get("Result")
     }
 
@@ -6337,18 +8321,45 @@ impl<'a> BlindTransfer<'a> {
     }
 
     /// `TransfererChannelState`: A numeric code for the channel's current state, related to TransfererChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferer_channel_state_raw`](Self::transferer_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferer_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfererChannelState", Kind::Unsigned)
+    }
+
+    /// The `TransfererChannelState` header as sent, unparsed (see [`transferer_channel_state`](Self::transferer_channel_state)).
     #[must_use]
     #[inline]
-    pub fn transferer_channel_state(&self) -> Option<Value<'a>> {
+    pub fn transferer_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfererChannelState")
     }
 
-    /// The `TransfererChannelStateDesc` header.
+    /// The `TransfererChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferer_channel_state_desc_raw`](Self::transferer_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferer_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "TransfererChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `TransfererChannelStateDesc` header as sent, unparsed (see [`transferer_channel_state_desc`](Self::transferer_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn transferer_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn transferer_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfererChannelStateDesc")
     }
 
@@ -6408,10 +8419,18 @@ impl<'a> BlindTransfer<'a> {
         self.0.get("TransfererExten")
     }
 
-    /// The `TransfererPriority` header.
+    /// The `TransfererPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferer_priority_raw`](Self::transferer_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferer_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfererPriority", Kind::Unsigned)
+    }
+
+    /// The `TransfererPriority` header as sent, unparsed (see [`transferer_priority`](Self::transferer_priority)).
     #[must_use]
     #[inline]
-    pub fn transferer_priority(&self) -> Option<Value<'a>> {
+    pub fn transferer_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfererPriority")
     }
 
@@ -6437,18 +8456,45 @@ impl<'a> BlindTransfer<'a> {
     }
 
     /// `TransfereeChannelState`: A numeric code for the channel's current state, related to TransfereeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_channel_state_raw`](Self::transferee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfereeChannelState", Kind::Unsigned)
+    }
+
+    /// The `TransfereeChannelState` header as sent, unparsed (see [`transferee_channel_state`](Self::transferee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn transferee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn transferee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereeChannelState")
     }
 
-    /// The `TransfereeChannelStateDesc` header.
+    /// The `TransfereeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_channel_state_desc_raw`](Self::transferee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "TransfereeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `TransfereeChannelStateDesc` header as sent, unparsed (see [`transferee_channel_state_desc`](Self::transferee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn transferee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn transferee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereeChannelStateDesc")
     }
 
@@ -6508,10 +8554,18 @@ impl<'a> BlindTransfer<'a> {
         self.0.get("TransfereeExten")
     }
 
-    /// The `TransfereePriority` header.
+    /// The `TransfereePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`transferee_priority_raw`](Self::transferee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn transferee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TransfereePriority", Kind::Unsigned)
+    }
+
+    /// The `TransfereePriority` header as sent, unparsed (see [`transferee_priority`](Self::transferee_priority)).
     #[must_use]
     #[inline]
-    pub fn transferee_priority(&self) -> Option<Value<'a>> {
+    pub fn transferee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("TransfereePriority")
     }
 
@@ -6565,18 +8619,47 @@ impl<'a> BlindTransfer<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -6591,10 +8674,20 @@ impl<'a> BlindTransfer<'a> {
 
     /// `IsExternal`: Indicates if the transfer was performed outside of Asterisk.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`is_external_raw`](Self::is_external_raw) gives the bytes as sent.
+    #[inline]
+    pub fn is_external(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "IsExternal", Kind::Bool)
+    }
+
+    /// The `IsExternal` header as sent, unparsed (see [`is_external`](Self::is_external)).
     #[must_use]
     #[inline]
-    pub fn is_external(&self) -> Option<Value<'a>> {
+    pub fn is_external_raw(&self) -> Option<Value<'a>> {
         self.0.get("IsExternal")
     }
 
@@ -6638,90 +8731,16 @@ impl<'a> BridgeCreate<'a> {
         "BridgeVideoSource",
     ];
 
-    /// The `BridgeUniqueid` header.
-    #[must_use]
-    #[inline]
-    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeUniqueid")
-    }
-
-    /// `BridgeType`: The type of bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_type(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeType")
-    }
-
-    /// `BridgeTechnology`: Technology in use by the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_technology(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeTechnology")
-    }
-
-    /// `BridgeCreator`: Entity that created the bridge if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_creator(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeCreator")
-    }
-
-    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_name(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeName")
-    }
-
-    /// `BridgeNumChannels`: Number of channels in the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeNumChannels")
-    }
-
-    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
-    ///
-    /// The docs list `none`, `talker`, `single`.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSourceMode")
-    }
-
-    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
-    ///
-    /// Not always sent.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSource")
-    }
-}
-
-super::event_common!(BridgeCreate);
-
-/// Raised when a bridge is destroyed.
-///
-/// Event `BridgeDestroy`, class `CALL`, from `builtin`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BridgeDestroy<'a>(&'a Message);
-
-impl<'a> BridgeDestroy<'a> {
-    /// The event's name on the wire.
-    pub const NAME: &'static str = "BridgeDestroy";
-
-    /// The documented headers, in the docs' order (numbered ones as their
-    /// pattern).
-    pub const FIELDS: &'static [&'static str] = &[
-        "BridgeUniqueid",
-        "BridgeType",
-        "BridgeTechnology",
-        "BridgeCreator",
-        "BridgeName",
-        "BridgeNumChannels",
-        "BridgeVideoSourceMode",
-        "BridgeVideoSource",
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
     ];
 
     /// The `BridgeUniqueid` header.
@@ -6760,18 +8779,174 @@ impl<'a> BridgeDestroy<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSourceMode")
+    }
+
+    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
+    ///
+    /// Not always sent.
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSource")
+    }
+}
+
+super::event_common!(BridgeCreate);
+
+/// Raised when a bridge is destroyed.
+///
+/// Event `BridgeDestroy`, class `CALL`, from `builtin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BridgeDestroy<'a>(&'a Message);
+
+impl<'a> BridgeDestroy<'a> {
+    /// The event's name on the wire.
+    pub const NAME: &'static str = "BridgeDestroy";
+
+    /// The documented headers, in the docs' order (numbered ones as their
+    /// pattern).
+    pub const FIELDS: &'static [&'static str] = &[
+        "BridgeUniqueid",
+        "BridgeType",
+        "BridgeTechnology",
+        "BridgeCreator",
+        "BridgeName",
+        "BridgeNumChannels",
+        "BridgeVideoSourceMode",
+        "BridgeVideoSource",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
+    /// The `BridgeUniqueid` header.
+    #[must_use]
+    #[inline]
+    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeUniqueid")
+    }
+
+    /// `BridgeType`: The type of bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_type(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeType")
+    }
+
+    /// `BridgeTechnology`: Technology in use by the bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_technology(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeTechnology")
+    }
+
+    /// `BridgeCreator`: Entity that created the bridge if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_creator(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeCreator")
+    }
+
+    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_name(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeName")
+    }
+
+    /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeNumChannels")
+    }
+
+    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
+    ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
+    /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -6825,6 +9000,27 @@ impl<'a> BridgeEnter<'a> {
         "SwapUniqueid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `BridgeUniqueid` header.
     #[must_use]
     #[inline]
@@ -6861,18 +9057,47 @@ impl<'a> BridgeEnter<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -6893,18 +9118,43 @@ impl<'a> BridgeEnter<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -6964,10 +9214,18 @@ impl<'a> BridgeEnter<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -7024,6 +9282,19 @@ impl<'a> BridgeInfoChannel<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -7032,18 +9303,43 @@ impl<'a> BridgeInfoChannel<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -7103,10 +9399,18 @@ impl<'a> BridgeInfoChannel<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -7150,6 +9454,18 @@ impl<'a> BridgeInfoComplete<'a> {
         "BridgeVideoSource",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
     /// The `BridgeUniqueid` header.
     #[must_use]
     #[inline]
@@ -7186,18 +9502,47 @@ impl<'a> BridgeInfoComplete<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -7250,6 +9595,27 @@ impl<'a> BridgeLeave<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `BridgeUniqueid` header.
     #[must_use]
     #[inline]
@@ -7286,18 +9652,47 @@ impl<'a> BridgeLeave<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -7318,18 +9713,43 @@ impl<'a> BridgeLeave<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -7389,10 +9809,18 @@ impl<'a> BridgeLeave<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -7444,6 +9872,26 @@ impl<'a> BridgeMerge<'a> {
         "FromBridgeVideoSource",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ToBridgeNumChannels", Kind::Unsigned),
+        (
+            "ToBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("FromBridgeNumChannels", Kind::Unsigned),
+        (
+            "FromBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
     /// The `ToBridgeUniqueid` header.
     #[must_use]
     #[inline]
@@ -7480,18 +9928,47 @@ impl<'a> BridgeMerge<'a> {
     }
 
     /// `ToBridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`to_bridge_num_channels_raw`](Self::to_bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn to_bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ToBridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `ToBridgeNumChannels` header as sent, unparsed (see [`to_bridge_num_channels`](Self::to_bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn to_bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn to_bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("ToBridgeNumChannels")
     }
 
     /// `ToBridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`to_bridge_video_source_mode_raw`](Self::to_bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn to_bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "ToBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `ToBridgeVideoSourceMode` header as sent, unparsed (see [`to_bridge_video_source_mode`](Self::to_bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn to_bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn to_bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("ToBridgeVideoSourceMode")
     }
 
@@ -7540,18 +10017,47 @@ impl<'a> BridgeMerge<'a> {
     }
 
     /// `FromBridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`from_bridge_num_channels_raw`](Self::from_bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn from_bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "FromBridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `FromBridgeNumChannels` header as sent, unparsed (see [`from_bridge_num_channels`](Self::from_bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn from_bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn from_bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("FromBridgeNumChannels")
     }
 
     /// `FromBridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`from_bridge_video_source_mode_raw`](Self::from_bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn from_bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "FromBridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `FromBridgeVideoSourceMode` header as sent, unparsed (see [`from_bridge_video_source_mode`](Self::from_bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn from_bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn from_bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("FromBridgeVideoSourceMode")
     }
 
@@ -7591,6 +10097,18 @@ impl<'a> BridgeVideoSourceUpdate<'a> {
         "BridgePreviousVideoSource",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
     /// The `BridgeUniqueid` header.
     #[must_use]
     #[inline]
@@ -7627,18 +10145,47 @@ impl<'a> BridgeVideoSourceUpdate<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -7695,12 +10242,38 @@ impl<'a> Cel<'a> {
         "Extra",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "EventName",
+            Kind::Enum(values::EventName::VALUES, values::EventName::NAMES),
+        ),
+        (
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        ),
+    ];
+
     /// `EventName`: The name of the CEL event being raised.
     ///
+    /// Parsed as [`values::EventName`].
+    ///
     /// The docs list `CHAN_START`, `CHAN_END`, `ANSWER`, `HANGUP`, `BRIDGE_ENTER`, `BRIDGE_EXIT`, `APP_START`, `APP_END`, `PARK_START`, `PARK_END`, `BLINDTRANSFER`, `ATTENDEDTRANSFER`, `PICKUP`, `FORWARD`, `LINKEDID_END`, `LOCAL_OPTIMIZE_BEGIN`, `LOCAL_OPTIMIZE`, `STREAM_BEGIN`, `STREAM_END`, `DTMF`, `USER_DEFINED`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_name_raw`](Self::event_name_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_name(&self) -> Result<Option<values::EventName>, FieldError> {
+        field::get(
+            self.0,
+            "EventName",
+            Kind::Enum(values::EventName::VALUES, values::EventName::NAMES),
+        )
+    }
+
+    /// The `EventName` header as sent, unparsed (see [`event_name`](Self::event_name)).
     #[must_use]
     #[inline]
-    pub fn event_name(&self) -> Option<Value<'a>> {
+    pub fn event_name_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventName")
     }
 
@@ -7783,10 +10356,24 @@ impl<'a> Cel<'a> {
 
     /// `AMAFlags`: A flag that informs a billing system how to treat the CEL.
     ///
+    /// Parsed as [`values::AMAFlags`].
+    ///
     /// The docs list `OMIT`, `BILLING`, `DOCUMENTATION`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ama_flags_raw`](Self::ama_flags_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ama_flags(&self) -> Result<Option<values::AMAFlags>, FieldError> {
+        field::get(
+            self.0,
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        )
+    }
+
+    /// The `AMAFlags` header as sent, unparsed (see [`ama_flags`](Self::ama_flags)).
     #[must_use]
     #[inline]
-    pub fn ama_flags(&self) -> Option<Value<'a>> {
+    pub fn ama_flags_raw(&self) -> Option<Value<'a>> {
         self.0.get("AMAFlags")
     }
 
@@ -7866,6 +10453,20 @@ impl<'a> Cdr<'a> {
         "AMAFlags",
         "UniqueID",
         "UserField",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Duration", Kind::Secs),
+        ("BillableSeconds", Kind::Secs),
+        (
+            "Disposition",
+            Kind::Enum(values::Disposition::VALUES, values::Disposition::NAMES),
+        ),
+        (
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        ),
     ];
 
     /// `AccountCode`: The account code of the Party A channel.
@@ -7953,34 +10554,82 @@ impl<'a> Cdr<'a> {
     }
 
     /// `Duration`: The time, in seconds, of EndTime - StartTime.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`duration_raw`](Self::duration_raw) gives the bytes as sent.
+    #[inline]
+    pub fn duration(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Duration", Kind::Secs)
+    }
+
+    /// The `Duration` header as sent, unparsed (see [`duration`](Self::duration)).
     #[must_use]
     #[inline]
-    pub fn duration(&self) -> Option<Value<'a>> {
+    pub fn duration_raw(&self) -> Option<Value<'a>> {
         self.0.get("Duration")
     }
 
     /// `BillableSeconds`: The time, in seconds, of AnswerTime - StartTime.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`billable_seconds_raw`](Self::billable_seconds_raw) gives the bytes as sent.
+    #[inline]
+    pub fn billable_seconds(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "BillableSeconds", Kind::Secs)
+    }
+
+    /// The `BillableSeconds` header as sent, unparsed (see [`billable_seconds`](Self::billable_seconds)).
     #[must_use]
     #[inline]
-    pub fn billable_seconds(&self) -> Option<Value<'a>> {
+    pub fn billable_seconds_raw(&self) -> Option<Value<'a>> {
         self.0.get("BillableSeconds")
     }
 
     /// `Disposition`: The final known disposition of the CDR.
     ///
+    /// Parsed as [`values::Disposition`].
+    ///
     /// The docs list `NO ANSWER`, `FAILED`, `BUSY`, `ANSWERED`, `CONGESTION`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`disposition_raw`](Self::disposition_raw) gives the bytes as sent.
+    #[inline]
+    pub fn disposition(&self) -> Result<Option<values::Disposition>, FieldError> {
+        field::get(
+            self.0,
+            "Disposition",
+            Kind::Enum(values::Disposition::VALUES, values::Disposition::NAMES),
+        )
+    }
+
+    /// The `Disposition` header as sent, unparsed (see [`disposition`](Self::disposition)).
     #[must_use]
     #[inline]
-    pub fn disposition(&self) -> Option<Value<'a>> {
+    pub fn disposition_raw(&self) -> Option<Value<'a>> {
         self.0.get("Disposition")
     }
 
     /// `AMAFlags`: A flag that informs a billing system how to treat the CDR.
     ///
+    /// Parsed as [`values::AMAFlags`].
+    ///
     /// The docs list `OMIT`, `BILLING`, `DOCUMENTATION`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ama_flags_raw`](Self::ama_flags_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ama_flags(&self) -> Result<Option<values::AMAFlags>, FieldError> {
+        field::get(
+            self.0,
+            "AMAFlags",
+            Kind::Enum(values::AMAFlags::VALUES, values::AMAFlags::NAMES),
+        )
+    }
+
+    /// The `AMAFlags` header as sent, unparsed (see [`ama_flags`](Self::ama_flags)).
     #[must_use]
     #[inline]
-    pub fn ama_flags(&self) -> Option<Value<'a>> {
+    pub fn ama_flags_raw(&self) -> Option<Value<'a>> {
         self.0.get("AMAFlags")
     }
 
@@ -8029,19 +10678,53 @@ impl<'a> ChallengeResponseFailed<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -8119,10 +10802,20 @@ impl<'a> ChallengeResponseFailed<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -8155,19 +10848,53 @@ impl<'a> ChallengeSent<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -8231,10 +10958,20 @@ impl<'a> ChallengeSent<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -8284,6 +11021,28 @@ impl<'a> ChanSpyStart<'a> {
         "SpyeeLinkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("SpyerChannelState", Kind::Unsigned),
+        (
+            "SpyerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SpyerPriority", Kind::Unsigned),
+        ("SpyeeChannelState", Kind::Unsigned),
+        (
+            "SpyeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SpyeePriority", Kind::Unsigned),
+    ];
+
     /// The `SpyerChannel` header.
     #[must_use]
     #[inline]
@@ -8292,18 +11051,43 @@ impl<'a> ChanSpyStart<'a> {
     }
 
     /// `SpyerChannelState`: A numeric code for the channel's current state, related to SpyerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_channel_state_raw`](Self::spyer_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyerChannelState", Kind::Unsigned)
+    }
+
+    /// The `SpyerChannelState` header as sent, unparsed (see [`spyer_channel_state`](Self::spyer_channel_state)).
     #[must_use]
     #[inline]
-    pub fn spyer_channel_state(&self) -> Option<Value<'a>> {
+    pub fn spyer_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerChannelState")
     }
 
-    /// The `SpyerChannelStateDesc` header.
+    /// The `SpyerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_channel_state_desc_raw`](Self::spyer_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SpyerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SpyerChannelStateDesc` header as sent, unparsed (see [`spyer_channel_state_desc`](Self::spyer_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn spyer_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn spyer_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerChannelStateDesc")
     }
 
@@ -8363,10 +11147,18 @@ impl<'a> ChanSpyStart<'a> {
         self.0.get("SpyerExten")
     }
 
-    /// The `SpyerPriority` header.
+    /// The `SpyerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_priority_raw`](Self::spyer_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyerPriority", Kind::Unsigned)
+    }
+
+    /// The `SpyerPriority` header as sent, unparsed (see [`spyer_priority`](Self::spyer_priority)).
     #[must_use]
     #[inline]
-    pub fn spyer_priority(&self) -> Option<Value<'a>> {
+    pub fn spyer_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerPriority")
     }
 
@@ -8392,18 +11184,43 @@ impl<'a> ChanSpyStart<'a> {
     }
 
     /// `SpyeeChannelState`: A numeric code for the channel's current state, related to SpyeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_channel_state_raw`](Self::spyee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `SpyeeChannelState` header as sent, unparsed (see [`spyee_channel_state`](Self::spyee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn spyee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn spyee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeeChannelState")
     }
 
-    /// The `SpyeeChannelStateDesc` header.
+    /// The `SpyeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_channel_state_desc_raw`](Self::spyee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SpyeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SpyeeChannelStateDesc` header as sent, unparsed (see [`spyee_channel_state_desc`](Self::spyee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn spyee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn spyee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeeChannelStateDesc")
     }
 
@@ -8463,10 +11280,18 @@ impl<'a> ChanSpyStart<'a> {
         self.0.get("SpyeeExten")
     }
 
-    /// The `SpyeePriority` header.
+    /// The `SpyeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_priority_raw`](Self::spyee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyeePriority", Kind::Unsigned)
+    }
+
+    /// The `SpyeePriority` header as sent, unparsed (see [`spyee_priority`](Self::spyee_priority)).
     #[must_use]
     #[inline]
-    pub fn spyee_priority(&self) -> Option<Value<'a>> {
+    pub fn spyee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeePriority")
     }
 
@@ -8530,6 +11355,28 @@ impl<'a> ChanSpyStop<'a> {
         "SpyeeLinkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("SpyerChannelState", Kind::Unsigned),
+        (
+            "SpyerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SpyerPriority", Kind::Unsigned),
+        ("SpyeeChannelState", Kind::Unsigned),
+        (
+            "SpyeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SpyeePriority", Kind::Unsigned),
+    ];
+
     /// The `SpyerChannel` header.
     #[must_use]
     #[inline]
@@ -8538,18 +11385,43 @@ impl<'a> ChanSpyStop<'a> {
     }
 
     /// `SpyerChannelState`: A numeric code for the channel's current state, related to SpyerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_channel_state_raw`](Self::spyer_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyerChannelState", Kind::Unsigned)
+    }
+
+    /// The `SpyerChannelState` header as sent, unparsed (see [`spyer_channel_state`](Self::spyer_channel_state)).
     #[must_use]
     #[inline]
-    pub fn spyer_channel_state(&self) -> Option<Value<'a>> {
+    pub fn spyer_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerChannelState")
     }
 
-    /// The `SpyerChannelStateDesc` header.
+    /// The `SpyerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_channel_state_desc_raw`](Self::spyer_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SpyerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SpyerChannelStateDesc` header as sent, unparsed (see [`spyer_channel_state_desc`](Self::spyer_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn spyer_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn spyer_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerChannelStateDesc")
     }
 
@@ -8609,10 +11481,18 @@ impl<'a> ChanSpyStop<'a> {
         self.0.get("SpyerExten")
     }
 
-    /// The `SpyerPriority` header.
+    /// The `SpyerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyer_priority_raw`](Self::spyer_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyer_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyerPriority", Kind::Unsigned)
+    }
+
+    /// The `SpyerPriority` header as sent, unparsed (see [`spyer_priority`](Self::spyer_priority)).
     #[must_use]
     #[inline]
-    pub fn spyer_priority(&self) -> Option<Value<'a>> {
+    pub fn spyer_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyerPriority")
     }
 
@@ -8638,18 +11518,43 @@ impl<'a> ChanSpyStop<'a> {
     }
 
     /// `SpyeeChannelState`: A numeric code for the channel's current state, related to SpyeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_channel_state_raw`](Self::spyee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `SpyeeChannelState` header as sent, unparsed (see [`spyee_channel_state`](Self::spyee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn spyee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn spyee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeeChannelState")
     }
 
-    /// The `SpyeeChannelStateDesc` header.
+    /// The `SpyeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_channel_state_desc_raw`](Self::spyee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SpyeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SpyeeChannelStateDesc` header as sent, unparsed (see [`spyee_channel_state_desc`](Self::spyee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn spyee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn spyee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeeChannelStateDesc")
     }
 
@@ -8709,10 +11614,18 @@ impl<'a> ChanSpyStop<'a> {
         self.0.get("SpyeeExten")
     }
 
-    /// The `SpyeePriority` header.
+    /// The `SpyeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`spyee_priority_raw`](Self::spyee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn spyee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SpyeePriority", Kind::Unsigned)
+    }
+
+    /// The `SpyeePriority` header as sent, unparsed (see [`spyee_priority`](Self::spyee_priority)).
     #[must_use]
     #[inline]
-    pub fn spyee_priority(&self) -> Option<Value<'a>> {
+    pub fn spyee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SpyeePriority")
     }
 
@@ -8762,6 +11675,19 @@ impl<'a> ChannelTalkingStart<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -8770,18 +11696,43 @@ impl<'a> ChannelTalkingStart<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -8841,10 +11792,18 @@ impl<'a> ChannelTalkingStart<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -8895,6 +11854,19 @@ impl<'a> ChannelTalkingStop<'a> {
         "Duration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -8903,18 +11875,43 @@ impl<'a> ChannelTalkingStop<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -8974,10 +11971,18 @@ impl<'a> ChannelTalkingStop<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -9029,6 +12034,18 @@ impl<'a> ConfbridgeEnd<'a> {
         "BridgeVideoSource",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9072,18 +12089,47 @@ impl<'a> ConfbridgeEnd<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -9139,6 +12185,29 @@ impl<'a> ConfbridgeJoin<'a> {
         "Muted",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Admin", Kind::Bool),
+        ("Muted", Kind::Bool),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9182,18 +12251,47 @@ impl<'a> ConfbridgeJoin<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -9214,18 +12312,43 @@ impl<'a> ConfbridgeJoin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -9285,10 +12408,18 @@ impl<'a> ConfbridgeJoin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -9308,19 +12439,39 @@ impl<'a> ConfbridgeJoin<'a> {
 
     /// `Admin`: Identifies this user as an admin user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
     #[must_use]
     #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
         self.0.get("Admin")
     }
 
     /// `Muted`: The joining mute status.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`muted_raw`](Self::muted_raw) gives the bytes as sent.
+    #[inline]
+    pub fn muted(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Muted", Kind::Bool)
+    }
+
+    /// The `Muted` header as sent, unparsed (see [`muted`](Self::muted)).
     #[must_use]
     #[inline]
-    pub fn muted(&self) -> Option<Value<'a>> {
+    pub fn muted_raw(&self) -> Option<Value<'a>> {
         self.0.get("Muted")
     }
 }
@@ -9366,6 +12517,28 @@ impl<'a> ConfbridgeLeave<'a> {
         "Admin",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Admin", Kind::Bool),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9409,18 +12582,47 @@ impl<'a> ConfbridgeLeave<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -9441,18 +12643,43 @@ impl<'a> ConfbridgeLeave<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -9512,10 +12739,18 @@ impl<'a> ConfbridgeLeave<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -9535,10 +12770,20 @@ impl<'a> ConfbridgeLeave<'a> {
 
     /// `Admin`: Identifies this user as an admin user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
     #[must_use]
     #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
         self.0.get("Admin")
     }
 }
@@ -9583,6 +12828,27 @@ impl<'a> ConfbridgeList<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Admin", Kind::Bool),
+        ("MarkedUser", Kind::Bool),
+        ("WaitMarked", Kind::Bool),
+        ("EndMarked", Kind::Bool),
+        ("Waiting", Kind::Bool),
+        ("Muted", Kind::Bool),
+        ("Talking", Kind::Bool),
+        ("AnsweredTime", Kind::Secs),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9592,71 +12858,151 @@ impl<'a> ConfbridgeList<'a> {
 
     /// `Admin`: Identifies this user as an admin user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
     #[must_use]
     #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
         self.0.get("Admin")
     }
 
     /// `MarkedUser`: Identifies this user as a marked user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`marked_user_raw`](Self::marked_user_raw) gives the bytes as sent.
+    #[inline]
+    pub fn marked_user(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "MarkedUser", Kind::Bool)
+    }
+
+    /// The `MarkedUser` header as sent, unparsed (see [`marked_user`](Self::marked_user)).
     #[must_use]
     #[inline]
-    pub fn marked_user(&self) -> Option<Value<'a>> {
+    pub fn marked_user_raw(&self) -> Option<Value<'a>> {
         self.0.get("MarkedUser")
     }
 
     /// `WaitMarked`: Must this user wait for a marked user to join?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wait_marked_raw`](Self::wait_marked_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wait_marked(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "WaitMarked", Kind::Bool)
+    }
+
+    /// The `WaitMarked` header as sent, unparsed (see [`wait_marked`](Self::wait_marked)).
     #[must_use]
     #[inline]
-    pub fn wait_marked(&self) -> Option<Value<'a>> {
+    pub fn wait_marked_raw(&self) -> Option<Value<'a>> {
         self.0.get("WaitMarked")
     }
 
     /// `EndMarked`: Does this user get kicked after the last marked user leaves?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`end_marked_raw`](Self::end_marked_raw) gives the bytes as sent.
+    #[inline]
+    pub fn end_marked(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "EndMarked", Kind::Bool)
+    }
+
+    /// The `EndMarked` header as sent, unparsed (see [`end_marked`](Self::end_marked)).
     #[must_use]
     #[inline]
-    pub fn end_marked(&self) -> Option<Value<'a>> {
+    pub fn end_marked_raw(&self) -> Option<Value<'a>> {
         self.0.get("EndMarked")
     }
 
     /// `Waiting`: Is this user waiting for a marked user to join?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`waiting_raw`](Self::waiting_raw) gives the bytes as sent.
+    #[inline]
+    pub fn waiting(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Waiting", Kind::Bool)
+    }
+
+    /// The `Waiting` header as sent, unparsed (see [`waiting`](Self::waiting)).
     #[must_use]
     #[inline]
-    pub fn waiting(&self) -> Option<Value<'a>> {
+    pub fn waiting_raw(&self) -> Option<Value<'a>> {
         self.0.get("Waiting")
     }
 
     /// `Muted`: The current mute status.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`muted_raw`](Self::muted_raw) gives the bytes as sent.
+    #[inline]
+    pub fn muted(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Muted", Kind::Bool)
+    }
+
+    /// The `Muted` header as sent, unparsed (see [`muted`](Self::muted)).
     #[must_use]
     #[inline]
-    pub fn muted(&self) -> Option<Value<'a>> {
+    pub fn muted_raw(&self) -> Option<Value<'a>> {
         self.0.get("Muted")
     }
 
     /// `Talking`: Is this user talking?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`talking_raw`](Self::talking_raw) gives the bytes as sent.
+    #[inline]
+    pub fn talking(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Talking", Kind::Bool)
+    }
+
+    /// The `Talking` header as sent, unparsed (see [`talking`](Self::talking)).
     #[must_use]
     #[inline]
-    pub fn talking(&self) -> Option<Value<'a>> {
+    pub fn talking_raw(&self) -> Option<Value<'a>> {
         self.0.get("Talking")
     }
 
     /// `AnsweredTime`: The number of seconds the channel has been up.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`answered_time_raw`](Self::answered_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn answered_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "AnsweredTime", Kind::Secs)
+    }
+
+    /// The `AnsweredTime` header as sent, unparsed (see [`answered_time`](Self::answered_time)).
     #[must_use]
     #[inline]
-    pub fn answered_time(&self) -> Option<Value<'a>> {
+    pub fn answered_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("AnsweredTime")
     }
 
@@ -9668,18 +13014,43 @@ impl<'a> ConfbridgeList<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -9739,10 +13110,18 @@ impl<'a> ConfbridgeList<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -9778,6 +13157,14 @@ impl<'a> ConfbridgeListRooms<'a> {
     pub const FIELDS: &'static [&'static str] =
         &["Conference", "Parties", "Marked", "Locked", "Muted"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Parties", Kind::Unsigned),
+        ("Marked", Kind::Unsigned),
+        ("Locked", Kind::Bool),
+        ("Muted", Kind::Bool),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9786,34 +13173,74 @@ impl<'a> ConfbridgeListRooms<'a> {
     }
 
     /// `Parties`: Number of users in the conference.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parties_raw`](Self::parties_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parties(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Parties", Kind::Unsigned)
+    }
+
+    /// The `Parties` header as sent, unparsed (see [`parties`](Self::parties)).
     #[must_use]
     #[inline]
-    pub fn parties(&self) -> Option<Value<'a>> {
+    pub fn parties_raw(&self) -> Option<Value<'a>> {
         self.0.get("Parties")
     }
 
     /// `Marked`: Number of marked users in the conference.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`marked_raw`](Self::marked_raw) gives the bytes as sent.
+    #[inline]
+    pub fn marked(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Marked", Kind::Unsigned)
+    }
+
+    /// The `Marked` header as sent, unparsed (see [`marked`](Self::marked)).
     #[must_use]
     #[inline]
-    pub fn marked(&self) -> Option<Value<'a>> {
+    pub fn marked_raw(&self) -> Option<Value<'a>> {
         self.0.get("Marked")
     }
 
     /// `Locked`: Is the conference locked?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`locked_raw`](Self::locked_raw) gives the bytes as sent.
+    #[inline]
+    pub fn locked(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Locked", Kind::Bool)
+    }
+
+    /// The `Locked` header as sent, unparsed (see [`locked`](Self::locked)).
     #[must_use]
     #[inline]
-    pub fn locked(&self) -> Option<Value<'a>> {
+    pub fn locked_raw(&self) -> Option<Value<'a>> {
         self.0.get("Locked")
     }
 
     /// `Muted`: Is the conference muted?
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`muted_raw`](Self::muted_raw) gives the bytes as sent.
+    #[inline]
+    pub fn muted(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Muted", Kind::Bool)
+    }
+
+    /// The `Muted` header as sent, unparsed (see [`muted`](Self::muted)).
     #[must_use]
     #[inline]
-    pub fn muted(&self) -> Option<Value<'a>> {
+    pub fn muted_raw(&self) -> Option<Value<'a>> {
         self.0.get("Muted")
     }
 }
@@ -9859,6 +13286,28 @@ impl<'a> ConfbridgeMute<'a> {
         "Admin",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Admin", Kind::Bool),
+    ];
+
     /// `Conference`: The name of the Confbridge conference.
     #[must_use]
     #[inline]
@@ -9902,18 +13351,47 @@ impl<'a> ConfbridgeMute<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -9934,18 +13412,43 @@ impl<'a> ConfbridgeMute<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -10005,10 +13508,18 @@ impl<'a> ConfbridgeMute<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -10028,10 +13539,20 @@ impl<'a> ConfbridgeMute<'a> {
 
     /// `Admin`: Identifies this user as an admin user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
     #[must_use]
     #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
         self.0.get("Admin")
     }
 }
@@ -10060,6 +13581,18 @@ impl<'a> ConfbridgeRecord<'a> {
         "BridgeNumChannels",
         "BridgeVideoSourceMode",
         "BridgeVideoSource",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
     ];
 
     /// `Conference`: The name of the Confbridge conference.
@@ -10105,18 +13638,47 @@ impl<'a> ConfbridgeRecord<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -10156,98 +13718,16 @@ impl<'a> ConfbridgeStart<'a> {
         "BridgeVideoSource",
     ];
 
-    /// `Conference`: The name of the Confbridge conference.
-    #[must_use]
-    #[inline]
-    pub fn conference(&self) -> Option<Value<'a>> {
-        self.0.get("Conference")
-    }
-
-    /// The `BridgeUniqueid` header.
-    #[must_use]
-    #[inline]
-    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeUniqueid")
-    }
-
-    /// `BridgeType`: The type of bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_type(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeType")
-    }
-
-    /// `BridgeTechnology`: Technology in use by the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_technology(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeTechnology")
-    }
-
-    /// `BridgeCreator`: Entity that created the bridge if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_creator(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeCreator")
-    }
-
-    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_name(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeName")
-    }
-
-    /// `BridgeNumChannels`: Number of channels in the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeNumChannels")
-    }
-
-    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
-    ///
-    /// The docs list `none`, `talker`, `single`.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSourceMode")
-    }
-
-    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
-    ///
-    /// Not always sent.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSource")
-    }
-}
-
-super::event_common!(ConfbridgeStart);
-
-/// Raised when a conference that was recording stops recording.
-///
-/// Event `ConfbridgeStopRecord`, class `CALL`, from `confbridge_manager`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConfbridgeStopRecord<'a>(&'a Message);
-
-impl<'a> ConfbridgeStopRecord<'a> {
-    /// The event's name on the wire.
-    pub const NAME: &'static str = "ConfbridgeStopRecord";
-
-    /// The documented headers, in the docs' order (numbered ones as their
-    /// pattern).
-    pub const FIELDS: &'static [&'static str] = &[
-        "Conference",
-        "BridgeUniqueid",
-        "BridgeType",
-        "BridgeTechnology",
-        "BridgeCreator",
-        "BridgeName",
-        "BridgeNumChannels",
-        "BridgeVideoSourceMode",
-        "BridgeVideoSource",
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
     ];
 
     /// `Conference`: The name of the Confbridge conference.
@@ -10293,18 +13773,182 @@ impl<'a> ConfbridgeStopRecord<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSourceMode")
+    }
+
+    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
+    ///
+    /// Not always sent.
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSource")
+    }
+}
+
+super::event_common!(ConfbridgeStart);
+
+/// Raised when a conference that was recording stops recording.
+///
+/// Event `ConfbridgeStopRecord`, class `CALL`, from `confbridge_manager`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfbridgeStopRecord<'a>(&'a Message);
+
+impl<'a> ConfbridgeStopRecord<'a> {
+    /// The event's name on the wire.
+    pub const NAME: &'static str = "ConfbridgeStopRecord";
+
+    /// The documented headers, in the docs' order (numbered ones as their
+    /// pattern).
+    pub const FIELDS: &'static [&'static str] = &[
+        "Conference",
+        "BridgeUniqueid",
+        "BridgeType",
+        "BridgeTechnology",
+        "BridgeCreator",
+        "BridgeName",
+        "BridgeNumChannels",
+        "BridgeVideoSourceMode",
+        "BridgeVideoSource",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+    ];
+
+    /// `Conference`: The name of the Confbridge conference.
+    #[must_use]
+    #[inline]
+    pub fn conference(&self) -> Option<Value<'a>> {
+        self.0.get("Conference")
+    }
+
+    /// The `BridgeUniqueid` header.
+    #[must_use]
+    #[inline]
+    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeUniqueid")
+    }
+
+    /// `BridgeType`: The type of bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_type(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeType")
+    }
+
+    /// `BridgeTechnology`: Technology in use by the bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_technology(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeTechnology")
+    }
+
+    /// `BridgeCreator`: Entity that created the bridge if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_creator(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeCreator")
+    }
+
+    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_name(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeName")
+    }
+
+    /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeNumChannels")
+    }
+
+    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
+    ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
+    /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -10360,231 +14004,27 @@ impl<'a> ConfbridgeTalking<'a> {
         "Admin",
     ];
 
-    /// `Conference`: The name of the Confbridge conference.
-    #[must_use]
-    #[inline]
-    pub fn conference(&self) -> Option<Value<'a>> {
-        self.0.get("Conference")
-    }
-
-    /// The `BridgeUniqueid` header.
-    #[must_use]
-    #[inline]
-    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeUniqueid")
-    }
-
-    /// `BridgeType`: The type of bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_type(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeType")
-    }
-
-    /// `BridgeTechnology`: Technology in use by the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_technology(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeTechnology")
-    }
-
-    /// `BridgeCreator`: Entity that created the bridge if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_creator(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeCreator")
-    }
-
-    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
-    #[must_use]
-    #[inline]
-    pub fn bridge_name(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeName")
-    }
-
-    /// `BridgeNumChannels`: Number of channels in the bridge.
-    #[must_use]
-    #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeNumChannels")
-    }
-
-    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
-    ///
-    /// The docs list `none`, `talker`, `single`.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSourceMode")
-    }
-
-    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
-    ///
-    /// Not always sent.
-    #[must_use]
-    #[inline]
-    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
-        self.0.get("BridgeVideoSource")
-    }
-
-    /// The `Channel` header.
-    #[must_use]
-    #[inline]
-    pub fn channel(&self) -> Option<Value<'a>> {
-        self.0.get("Channel")
-    }
-
-    /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
-    #[must_use]
-    #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
-        self.0.get("ChannelState")
-    }
-
-    /// The `ChannelStateDesc` header.
-    ///
-    /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
-    #[must_use]
-    #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
-        self.0.get("ChannelStateDesc")
-    }
-
-    /// The `CallerIDNum` header.
-    #[must_use]
-    #[inline]
-    pub fn caller_id_num(&self) -> Option<Value<'a>> {
-        self.0.get("CallerIDNum")
-    }
-
-    /// The `CallerIDName` header.
-    #[must_use]
-    #[inline]
-    pub fn caller_id_name(&self) -> Option<Value<'a>> {
-        self.0.get("CallerIDName")
-    }
-
-    /// The `ConnectedLineNum` header.
-    #[must_use]
-    #[inline]
-    pub fn connected_line_num(&self) -> Option<Value<'a>> {
-        self.0.get("ConnectedLineNum")
-    }
-
-    /// The `ConnectedLineName` header.
-    #[must_use]
-    #[inline]
-    pub fn connected_line_name(&self) -> Option<Value<'a>> {
-        self.0.get("ConnectedLineName")
-    }
-
-    /// The `Language` header.
-    #[must_use]
-    #[inline]
-    pub fn language(&self) -> Option<Value<'a>> {
-        self.0.get("Language")
-    }
-
-    /// The `AccountCode` header.
-    #[must_use]
-    #[inline]
-    pub fn account_code(&self) -> Option<Value<'a>> {
-        self.0.get("AccountCode")
-    }
-
-    /// The `Context` header.
-    #[must_use]
-    #[inline]
-    pub fn context(&self) -> Option<Value<'a>> {
-        self.0.get("Context")
-    }
-
-    /// The `Exten` header.
-    #[must_use]
-    #[inline]
-    pub fn exten(&self) -> Option<Value<'a>> {
-        self.0.get("Exten")
-    }
-
-    /// The `Priority` header.
-    #[must_use]
-    #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
-        self.0.get("Priority")
-    }
-
-    /// The `Uniqueid` header.
-    #[must_use]
-    #[inline]
-    pub fn uniqueid(&self) -> Option<Value<'a>> {
-        self.0.get("Uniqueid")
-    }
-
-    /// `Linkedid`: Uniqueid of the oldest channel associated with this channel.
-    #[must_use]
-    #[inline]
-    pub fn linkedid(&self) -> Option<Value<'a>> {
-        self.0.get("Linkedid")
-    }
-
-    /// The `TalkingStatus` header.
-    ///
-    /// The docs list `on`, `off`.
-    #[must_use]
-    #[inline]
-    pub fn talking_status(&self) -> Option<Value<'a>> {
-        self.0.get("TalkingStatus")
-    }
-
-    /// `Admin`: Identifies this user as an admin user.
-    ///
-    /// The docs list `Yes`, `No`.
-    #[must_use]
-    #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
-        self.0.get("Admin")
-    }
-}
-
-super::event_common!(ConfbridgeTalking);
-
-/// Raised when a confbridge participant unmutes.
-///
-/// Event `ConfbridgeUnmute`, class `CALL`, from `confbridge_manager`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConfbridgeUnmute<'a>(&'a Message);
-
-impl<'a> ConfbridgeUnmute<'a> {
-    /// The event's name on the wire.
-    pub const NAME: &'static str = "ConfbridgeUnmute";
-
-    /// The documented headers, in the docs' order (numbered ones as their
-    /// pattern).
-    pub const FIELDS: &'static [&'static str] = &[
-        "Conference",
-        "BridgeUniqueid",
-        "BridgeType",
-        "BridgeTechnology",
-        "BridgeCreator",
-        "BridgeName",
-        "BridgeNumChannels",
-        "BridgeVideoSourceMode",
-        "BridgeVideoSource",
-        "Channel",
-        "ChannelState",
-        "ChannelStateDesc",
-        "CallerIDNum",
-        "CallerIDName",
-        "ConnectedLineNum",
-        "ConnectedLineName",
-        "Language",
-        "AccountCode",
-        "Context",
-        "Exten",
-        "Priority",
-        "Uniqueid",
-        "Linkedid",
-        "Admin",
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("TalkingStatus", Kind::Bool),
+        ("Admin", Kind::Bool),
     ];
 
     /// `Conference`: The name of the Confbridge conference.
@@ -10630,18 +14070,47 @@ impl<'a> ConfbridgeUnmute<'a> {
     }
 
     /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
     #[must_use]
     #[inline]
-    pub fn bridge_num_channels(&self) -> Option<Value<'a>> {
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeNumChannels")
     }
 
     /// `BridgeVideoSourceMode`: The video source mode for the bridge.
     ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
     /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
     #[must_use]
     #[inline]
-    pub fn bridge_video_source_mode(&self) -> Option<Value<'a>> {
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("BridgeVideoSourceMode")
     }
 
@@ -10662,18 +14131,43 @@ impl<'a> ConfbridgeUnmute<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -10733,10 +14227,347 @@ impl<'a> ConfbridgeUnmute<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
+        self.0.get("Priority")
+    }
+
+    /// The `Uniqueid` header.
+    #[must_use]
+    #[inline]
+    pub fn uniqueid(&self) -> Option<Value<'a>> {
+        self.0.get("Uniqueid")
+    }
+
+    /// `Linkedid`: Uniqueid of the oldest channel associated with this channel.
+    #[must_use]
+    #[inline]
+    pub fn linkedid(&self) -> Option<Value<'a>> {
+        self.0.get("Linkedid")
+    }
+
+    /// The `TalkingStatus` header, as `bool`.
+    ///
+    /// The docs list `on`, `off`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`talking_status_raw`](Self::talking_status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn talking_status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "TalkingStatus", Kind::Bool)
+    }
+
+    /// The `TalkingStatus` header as sent, unparsed (see [`talking_status`](Self::talking_status)).
+    #[must_use]
+    #[inline]
+    pub fn talking_status_raw(&self) -> Option<Value<'a>> {
+        self.0.get("TalkingStatus")
+    }
+
+    /// `Admin`: Identifies this user as an admin user.
+    ///
+    /// Parsed as `bool`.
+    ///
+    /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
+    #[must_use]
+    #[inline]
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
+        self.0.get("Admin")
+    }
+}
+
+super::event_common!(ConfbridgeTalking);
+
+/// Raised when a confbridge participant unmutes.
+///
+/// Event `ConfbridgeUnmute`, class `CALL`, from `confbridge_manager`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfbridgeUnmute<'a>(&'a Message);
+
+impl<'a> ConfbridgeUnmute<'a> {
+    /// The event's name on the wire.
+    pub const NAME: &'static str = "ConfbridgeUnmute";
+
+    /// The documented headers, in the docs' order (numbered ones as their
+    /// pattern).
+    pub const FIELDS: &'static [&'static str] = &[
+        "Conference",
+        "BridgeUniqueid",
+        "BridgeType",
+        "BridgeTechnology",
+        "BridgeCreator",
+        "BridgeName",
+        "BridgeNumChannels",
+        "BridgeVideoSourceMode",
+        "BridgeVideoSource",
+        "Channel",
+        "ChannelState",
+        "ChannelStateDesc",
+        "CallerIDNum",
+        "CallerIDName",
+        "ConnectedLineNum",
+        "ConnectedLineName",
+        "Language",
+        "AccountCode",
+        "Context",
+        "Exten",
+        "Priority",
+        "Uniqueid",
+        "Linkedid",
+        "Admin",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("BridgeNumChannels", Kind::Unsigned),
+        (
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        ),
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Admin", Kind::Bool),
+    ];
+
+    /// `Conference`: The name of the Confbridge conference.
+    #[must_use]
+    #[inline]
+    pub fn conference(&self) -> Option<Value<'a>> {
+        self.0.get("Conference")
+    }
+
+    /// The `BridgeUniqueid` header.
+    #[must_use]
+    #[inline]
+    pub fn bridge_uniqueid(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeUniqueid")
+    }
+
+    /// `BridgeType`: The type of bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_type(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeType")
+    }
+
+    /// `BridgeTechnology`: Technology in use by the bridge.
+    #[must_use]
+    #[inline]
+    pub fn bridge_technology(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeTechnology")
+    }
+
+    /// `BridgeCreator`: Entity that created the bridge if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_creator(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeCreator")
+    }
+
+    /// `BridgeName`: Name used to refer to the bridge by its BridgeCreator if applicable.
+    #[must_use]
+    #[inline]
+    pub fn bridge_name(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeName")
+    }
+
+    /// `BridgeNumChannels`: Number of channels in the bridge.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_num_channels_raw`](Self::bridge_num_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_num_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "BridgeNumChannels", Kind::Unsigned)
+    }
+
+    /// The `BridgeNumChannels` header as sent, unparsed (see [`bridge_num_channels`](Self::bridge_num_channels)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_num_channels_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeNumChannels")
+    }
+
+    /// `BridgeVideoSourceMode`: The video source mode for the bridge.
+    ///
+    /// Parsed as [`values::BridgeVideoSourceMode`].
+    ///
+    /// The docs list `none`, `talker`, `single`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`bridge_video_source_mode_raw`](Self::bridge_video_source_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn bridge_video_source_mode(
+        &self,
+    ) -> Result<Option<values::BridgeVideoSourceMode>, FieldError> {
+        field::get(
+            self.0,
+            "BridgeVideoSourceMode",
+            Kind::Enum(
+                values::BridgeVideoSourceMode::VALUES,
+                values::BridgeVideoSourceMode::NAMES,
+            ),
+        )
+    }
+
+    /// The `BridgeVideoSourceMode` header as sent, unparsed (see [`bridge_video_source_mode`](Self::bridge_video_source_mode)).
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source_mode_raw(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSourceMode")
+    }
+
+    /// `BridgeVideoSource`: If there is a video source for the bridge, the unique ID of the channel that is the video source.
+    ///
+    /// Not always sent.
+    #[must_use]
+    #[inline]
+    pub fn bridge_video_source(&self) -> Option<Value<'a>> {
+        self.0.get("BridgeVideoSource")
+    }
+
+    /// The `Channel` header.
+    #[must_use]
+    #[inline]
+    pub fn channel(&self) -> Option<Value<'a>> {
+        self.0.get("Channel")
+    }
+
+    /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
+    #[must_use]
+    #[inline]
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
+        self.0.get("ChannelState")
+    }
+
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
+    ///
+    /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
+    #[must_use]
+    #[inline]
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
+        self.0.get("ChannelStateDesc")
+    }
+
+    /// The `CallerIDNum` header.
+    #[must_use]
+    #[inline]
+    pub fn caller_id_num(&self) -> Option<Value<'a>> {
+        self.0.get("CallerIDNum")
+    }
+
+    /// The `CallerIDName` header.
+    #[must_use]
+    #[inline]
+    pub fn caller_id_name(&self) -> Option<Value<'a>> {
+        self.0.get("CallerIDName")
+    }
+
+    /// The `ConnectedLineNum` header.
+    #[must_use]
+    #[inline]
+    pub fn connected_line_num(&self) -> Option<Value<'a>> {
+        self.0.get("ConnectedLineNum")
+    }
+
+    /// The `ConnectedLineName` header.
+    #[must_use]
+    #[inline]
+    pub fn connected_line_name(&self) -> Option<Value<'a>> {
+        self.0.get("ConnectedLineName")
+    }
+
+    /// The `Language` header.
+    #[must_use]
+    #[inline]
+    pub fn language(&self) -> Option<Value<'a>> {
+        self.0.get("Language")
+    }
+
+    /// The `AccountCode` header.
+    #[must_use]
+    #[inline]
+    pub fn account_code(&self) -> Option<Value<'a>> {
+        self.0.get("AccountCode")
+    }
+
+    /// The `Context` header.
+    #[must_use]
+    #[inline]
+    pub fn context(&self) -> Option<Value<'a>> {
+        self.0.get("Context")
+    }
+
+    /// The `Exten` header.
+    #[must_use]
+    #[inline]
+    pub fn exten(&self) -> Option<Value<'a>> {
+        self.0.get("Exten")
+    }
+
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
+    #[must_use]
+    #[inline]
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -10756,10 +14587,20 @@ impl<'a> ConfbridgeUnmute<'a> {
 
     /// `Admin`: Identifies this user as an admin user.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`admin_raw`](Self::admin_raw) gives the bytes as sent.
+    #[inline]
+    pub fn admin(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Admin", Kind::Bool)
+    }
+
+    /// The `Admin` header as sent, unparsed (see [`admin`](Self::admin)).
     #[must_use]
     #[inline]
-    pub fn admin(&self) -> Option<Value<'a>> {
+    pub fn admin_raw(&self) -> Option<Value<'a>> {
         self.0.get("Admin")
     }
 }
@@ -10798,6 +14639,18 @@ impl<'a> ContactList<'a> {
         "Status",
         "RoundtripUsec",
         "Qualify2xxOnly",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        ),
+        ("RoundtripUsec", Kind::Micros),
     ];
 
     /// `ObjectType`: The object's type.
@@ -10914,17 +14767,44 @@ impl<'a> ContactList<'a> {
 
     /// `Status`: This contact's status.
     ///
+    /// Parsed as [`values::ContactListStatus`].
+    ///
     /// The docs list `Reachable`, `Unreachable`, `NonQualified`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::ContactListStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
     /// `RoundtripUsec`: The round trip time in microseconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`roundtrip_usec_raw`](Self::roundtrip_usec_raw) gives the bytes as sent.
+    #[inline]
+    pub fn roundtrip_usec(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "RoundtripUsec", Kind::Micros)
+    }
+
+    /// The `RoundtripUsec` header as sent, unparsed (see [`roundtrip_usec`](Self::roundtrip_usec)).
     #[must_use]
     #[inline]
-    pub fn roundtrip_usec(&self) -> Option<Value<'a>> {
+    pub fn roundtrip_usec_raw(&self) -> Option<Value<'a>> {
         self.0.get("RoundtripUsec")
     }
 
@@ -10952,6 +14832,9 @@ impl<'a> ContactListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `EventList` header.
     #[must_use]
     #[inline]
@@ -10959,10 +14842,18 @@ impl<'a> ContactListComplete<'a> {
         self.0.get("EventList")
     }
 
-    /// The `ListItems` header.
+    /// The `ListItems` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -10989,6 +14880,15 @@ impl<'a> ContactStatus<'a> {
         "RoundtripUsec",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "ContactStatus",
+            Kind::Enum(values::ContactStatus::VALUES, values::ContactStatus::NAMES),
+        ),
+        ("RoundtripUsec", Kind::Micros),
+    ];
+
     /// `URI`: This contact's URI.
     #[must_use]
     #[inline]
@@ -10998,10 +14898,24 @@ impl<'a> ContactStatus<'a> {
 
     /// `ContactStatus`: New status of the contact.
     ///
+    /// Parsed as [`values::ContactStatus`].
+    ///
     /// The docs list `Unknown`, `Unreachable`, `Reachable`, `Unqualified`, `Removed`, `Updated`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`contact_status_raw`](Self::contact_status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn contact_status(&self) -> Result<Option<values::ContactStatus>, FieldError> {
+        field::get(
+            self.0,
+            "ContactStatus",
+            Kind::Enum(values::ContactStatus::VALUES, values::ContactStatus::NAMES),
+        )
+    }
+
+    /// The `ContactStatus` header as sent, unparsed (see [`contact_status`](Self::contact_status)).
     #[must_use]
     #[inline]
-    pub fn contact_status(&self) -> Option<Value<'a>> {
+    pub fn contact_status_raw(&self) -> Option<Value<'a>> {
         self.0.get("ContactStatus")
     }
 
@@ -11020,9 +14934,19 @@ impl<'a> ContactStatus<'a> {
     }
 
     /// `RoundtripUsec`: The RTT measured during the last qualify.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`roundtrip_usec_raw`](Self::roundtrip_usec_raw) gives the bytes as sent.
+    #[inline]
+    pub fn roundtrip_usec(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "RoundtripUsec", Kind::Micros)
+    }
+
+    /// The `RoundtripUsec` header as sent, unparsed (see [`roundtrip_usec`](Self::roundtrip_usec)).
     #[must_use]
     #[inline]
-    pub fn roundtrip_usec(&self) -> Option<Value<'a>> {
+    pub fn roundtrip_usec_raw(&self) -> Option<Value<'a>> {
         self.0.get("RoundtripUsec")
     }
 }
@@ -11060,6 +14984,18 @@ impl<'a> ContactStatusDetail<'a> {
         "Qualify2xxOnly",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        ),
+        ("RoundtripUsec", Kind::Micros),
+    ];
+
     /// `AOR`: The AoR that owns this contact.
     #[must_use]
     #[inline]
@@ -11076,17 +15012,44 @@ impl<'a> ContactStatusDetail<'a> {
 
     /// `Status`: This contact's status.
     ///
+    /// Parsed as [`values::ContactListStatus`].
+    ///
     /// The docs list `Reachable`, `Unreachable`, `NonQualified`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::ContactListStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::ContactListStatus::VALUES,
+                values::ContactListStatus::NAMES,
+            ),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
     /// `RoundtripUsec`: The round trip time in microseconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`roundtrip_usec_raw`](Self::roundtrip_usec_raw) gives the bytes as sent.
+    #[inline]
+    pub fn roundtrip_usec(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "RoundtripUsec", Kind::Micros)
+    }
+
+    /// The `RoundtripUsec` header as sent, unparsed (see [`roundtrip_usec`](Self::roundtrip_usec)).
     #[must_use]
     #[inline]
-    pub fn roundtrip_usec(&self) -> Option<Value<'a>> {
+    pub fn roundtrip_usec_raw(&self) -> Option<Value<'a>> {
         self.0.get("RoundtripUsec")
     }
 
@@ -11211,6 +15174,20 @@ impl<'a> CoreShowChannel<'a> {
         "Duration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Duration", Kind::Clock),
+    ];
+
     /// `ActionID`: ActionID for this transaction.
     #[must_use]
     #[inline]
@@ -11226,18 +15203,43 @@ impl<'a> CoreShowChannel<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -11297,10 +15299,18 @@ impl<'a> CoreShowChannel<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -11340,9 +15350,19 @@ impl<'a> CoreShowChannel<'a> {
     }
 
     /// `Duration`: The amount of time the channel has existed.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`duration_raw`](Self::duration_raw) gives the bytes as sent.
+    #[inline]
+    pub fn duration(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Duration", Kind::Clock)
+    }
+
+    /// The `Duration` header as sent, unparsed (see [`duration`](Self::duration)).
     #[must_use]
     #[inline]
-    pub fn duration(&self) -> Option<Value<'a>> {
+    pub fn duration_raw(&self) -> Option<Value<'a>> {
         self.0.get("Duration")
     }
 }
@@ -11363,6 +15383,9 @@ impl<'a> CoreShowChannelMapComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// `EventList`: Conveys the status of the command response list.
     #[must_use]
     #[inline]
@@ -11371,9 +15394,19 @@ impl<'a> CoreShowChannelMapComplete<'a> {
     }
 
     /// `ListItems`: The total number of list items produced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -11394,6 +15427,9 @@ impl<'a> CoreShowChannelsComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["ActionID", "EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// `ActionID`: ActionID for this transaction.
     #[must_use]
     #[inline]
@@ -11409,9 +15445,19 @@ impl<'a> CoreShowChannelsComplete<'a> {
     }
 
     /// `ListItems`: The total number of list items produced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -11450,6 +15496,19 @@ impl<'a> DAHDIChannel<'a> {
         "DAHDIChannel",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -11458,18 +15517,43 @@ impl<'a> DAHDIChannel<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -11529,10 +15613,18 @@ impl<'a> DAHDIChannel<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -11588,6 +15680,9 @@ impl<'a> DNDState<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["DAHDIChannel", "Status"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("Status", Kind::Bool)];
+
     /// `DAHDIChannel`: The DAHDI channel on which DND status changed.
     #[must_use]
     #[inline]
@@ -11595,12 +15690,20 @@ impl<'a> DNDState<'a> {
         self.0.get("DAHDIChannel")
     }
 
-    /// The `Status` header.
+    /// The `Status` header, as `bool`.
     ///
     /// The docs list `enabled`, `disabled`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Status", Kind::Bool)
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -11638,6 +15741,23 @@ impl<'a> DTMFBegin<'a> {
         "Direction",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        (
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -11646,18 +15766,43 @@ impl<'a> DTMFBegin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -11717,10 +15862,18 @@ impl<'a> DTMFBegin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -11745,12 +15898,24 @@ impl<'a> DTMFBegin<'a> {
         self.0.get("Digit")
     }
 
-    /// The `Direction` header.
+    /// The `Direction` header, as [`values::Direction`].
     ///
     /// The docs list `Received`, `Sent`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`direction_raw`](Self::direction_raw) gives the bytes as sent.
+    #[inline]
+    pub fn direction(&self) -> Result<Option<values::Direction>, FieldError> {
+        field::get(
+            self.0,
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        )
+    }
+
+    /// The `Direction` header as sent, unparsed (see [`direction`](Self::direction)).
     #[must_use]
     #[inline]
-    pub fn direction(&self) -> Option<Value<'a>> {
+    pub fn direction_raw(&self) -> Option<Value<'a>> {
         self.0.get("Direction")
     }
 }
@@ -11789,6 +15954,24 @@ impl<'a> DTMFEnd<'a> {
         "Direction",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DurationMs", Kind::Millis),
+        (
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -11797,18 +15980,43 @@ impl<'a> DTMFEnd<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -11868,10 +16076,18 @@ impl<'a> DTMFEnd<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -11897,18 +16113,40 @@ impl<'a> DTMFEnd<'a> {
     }
 
     /// `DurationMs`: Duration (in milliseconds) DTMF was sent/received.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`duration_ms_raw`](Self::duration_ms_raw) gives the bytes as sent.
+    #[inline]
+    pub fn duration_ms(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "DurationMs", Kind::Millis)
+    }
+
+    /// The `DurationMs` header as sent, unparsed (see [`duration_ms`](Self::duration_ms)).
     #[must_use]
     #[inline]
-    pub fn duration_ms(&self) -> Option<Value<'a>> {
+    pub fn duration_ms_raw(&self) -> Option<Value<'a>> {
         self.0.get("DurationMs")
     }
 
-    /// The `Direction` header.
+    /// The `Direction` header, as [`values::Direction`].
     ///
     /// The docs list `Received`, `Sent`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`direction_raw`](Self::direction_raw) gives the bytes as sent.
+    #[inline]
+    pub fn direction(&self) -> Result<Option<values::Direction>, FieldError> {
+        field::get(
+            self.0,
+            "Direction",
+            Kind::Enum(values::Direction::VALUES, values::Direction::NAMES),
+        )
+    }
+
+    /// The `Direction` header as sent, unparsed (see [`direction`](Self::direction)).
     #[must_use]
     #[inline]
-    pub fn direction(&self) -> Option<Value<'a>> {
+    pub fn direction_raw(&self) -> Option<Value<'a>> {
         self.0.get("Direction")
     }
 }
@@ -11928,6 +16166,9 @@ impl<'a> DeadlockStart<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Mutex"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Mutex`: The mutex involved in the deadlock.
     #[must_use]
@@ -11952,6 +16193,9 @@ impl<'a> DeviceStateChange<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Device", "State"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Device`: The device whose state has changed.
     #[must_use]
@@ -11984,6 +16228,9 @@ impl<'a> DeviceStateListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// `EventList`: Conveys the status of the event list.
     #[must_use]
     #[inline]
@@ -11992,9 +16239,19 @@ impl<'a> DeviceStateListComplete<'a> {
     }
 
     /// `ListItems`: Conveys the number of statuses reported.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -12045,6 +16302,28 @@ impl<'a> DialBegin<'a> {
         "DialString",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -12053,18 +16332,43 @@ impl<'a> DialBegin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -12124,10 +16428,18 @@ impl<'a> DialBegin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -12153,18 +16465,43 @@ impl<'a> DialBegin<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -12224,10 +16561,18 @@ impl<'a> DialBegin<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -12300,6 +16645,32 @@ impl<'a> DialEnd<'a> {
         "Forward",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+        (
+            "DialStatus",
+            Kind::Enum(values::DialStatus::VALUES, values::DialStatus::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -12308,18 +16679,43 @@ impl<'a> DialEnd<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -12379,10 +16775,18 @@ impl<'a> DialEnd<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -12408,18 +16812,43 @@ impl<'a> DialEnd<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -12479,10 +16908,18 @@ impl<'a> DialEnd<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -12502,10 +16939,24 @@ impl<'a> DialEnd<'a> {
 
     /// `DialStatus`: The result of the dial operation.
     ///
+    /// Parsed as [`values::DialStatus`].
+    ///
     /// The docs list `ABORT`, `ANSWER`, `BUSY`, `CANCEL`, `CHANUNAVAIL`, `CONGESTION`, `CONTINUE`, `GOTO`, `NOANSWER`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dial_status_raw`](Self::dial_status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dial_status(&self) -> Result<Option<values::DialStatus>, FieldError> {
+        field::get(
+            self.0,
+            "DialStatus",
+            Kind::Enum(values::DialStatus::VALUES, values::DialStatus::NAMES),
+        )
+    }
+
+    /// The `DialStatus` header as sent, unparsed (see [`dial_status`](Self::dial_status)).
     #[must_use]
     #[inline]
-    pub fn dial_status(&self) -> Option<Value<'a>> {
+    pub fn dial_status_raw(&self) -> Option<Value<'a>> {
         self.0.get("DialStatus")
     }
 
@@ -12566,6 +17017,32 @@ impl<'a> DialState<'a> {
         "Forward",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("DestChannelState", Kind::Unsigned),
+        (
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("DestPriority", Kind::Unsigned),
+        (
+            "DialStatus",
+            Kind::Enum(values::DialProgress::VALUES, values::DialProgress::NAMES),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -12574,18 +17051,43 @@ impl<'a> DialState<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -12645,10 +17147,18 @@ impl<'a> DialState<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -12674,18 +17184,43 @@ impl<'a> DialState<'a> {
     }
 
     /// `DestChannelState`: A numeric code for the channel's current state, related to DestChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_raw`](Self::dest_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestChannelState", Kind::Unsigned)
+    }
+
+    /// The `DestChannelState` header as sent, unparsed (see [`dest_channel_state`](Self::dest_channel_state)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelState")
     }
 
-    /// The `DestChannelStateDesc` header.
+    /// The `DestChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_channel_state_desc_raw`](Self::dest_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "DestChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `DestChannelStateDesc` header as sent, unparsed (see [`dest_channel_state_desc`](Self::dest_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn dest_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn dest_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestChannelStateDesc")
     }
 
@@ -12745,10 +17280,18 @@ impl<'a> DialState<'a> {
         self.0.get("DestExten")
     }
 
-    /// The `DestPriority` header.
+    /// The `DestPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dest_priority_raw`](Self::dest_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dest_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "DestPriority", Kind::Unsigned)
+    }
+
+    /// The `DestPriority` header as sent, unparsed (see [`dest_priority`](Self::dest_priority)).
     #[must_use]
     #[inline]
-    pub fn dest_priority(&self) -> Option<Value<'a>> {
+    pub fn dest_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("DestPriority")
     }
 
@@ -12768,10 +17311,24 @@ impl<'a> DialState<'a> {
 
     /// `DialStatus`: The new state of the outbound dial attempt.
     ///
+    /// Parsed as [`values::DialProgress`].
+    ///
     /// The docs list `RINGING`, `PROCEEDING`, `PROGRESS`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`dial_status_raw`](Self::dial_status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn dial_status(&self) -> Result<Option<values::DialProgress>, FieldError> {
+        field::get(
+            self.0,
+            "DialStatus",
+            Kind::Enum(values::DialProgress::VALUES, values::DialProgress::NAMES),
+        )
+    }
+
+    /// The `DialStatus` header as sent, unparsed (see [`dial_status`](Self::dial_status)).
     #[must_use]
     #[inline]
-    pub fn dial_status(&self) -> Option<Value<'a>> {
+    pub fn dial_status_raw(&self) -> Option<Value<'a>> {
         self.0.get("DialStatus")
     }
 
@@ -12942,6 +17499,9 @@ impl<'a> EndpointDetail<'a> {
         "VoicemailExtension",
         "Webrtc",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ActiveChannels", Kind::Unsigned)];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -13595,9 +18155,19 @@ impl<'a> EndpointDetail<'a> {
     }
 
     /// `ActiveChannels`: The number of active channels associated with this endpoint.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`active_channels_raw`](Self::active_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn active_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ActiveChannels", Kind::Unsigned)
+    }
+
+    /// The `ActiveChannels` header as sent, unparsed (see [`active_channels`](Self::active_channels)).
     #[must_use]
     #[inline]
-    pub fn active_channels(&self) -> Option<Value<'a>> {
+    pub fn active_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("ActiveChannels")
     }
 
@@ -13947,6 +18517,9 @@ impl<'a> EndpointDetailComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `EventList` header.
     #[must_use]
     #[inline]
@@ -13954,10 +18527,18 @@ impl<'a> EndpointDetailComplete<'a> {
         self.0.get("EventList")
     }
 
-    /// The `ListItems` header.
+    /// The `ListItems` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -13987,6 +18568,9 @@ impl<'a> EndpointList<'a> {
         "ActiveChannels",
         "Contacts",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ActiveChannels", Kind::Unsigned)];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -14038,9 +18622,19 @@ impl<'a> EndpointList<'a> {
     }
 
     /// `ActiveChannels`: The number of active channels associated with this endpoint.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`active_channels_raw`](Self::active_channels_raw) gives the bytes as sent.
+    #[inline]
+    pub fn active_channels(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ActiveChannels", Kind::Unsigned)
+    }
+
+    /// The `ActiveChannels` header as sent, unparsed (see [`active_channels`](Self::active_channels)).
     #[must_use]
     #[inline]
-    pub fn active_channels(&self) -> Option<Value<'a>> {
+    pub fn active_channels_raw(&self) -> Option<Value<'a>> {
         self.0.get("ActiveChannels")
     }
 
@@ -14068,6 +18662,9 @@ impl<'a> EndpointListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `EventList` header.
     #[must_use]
     #[inline]
@@ -14075,10 +18672,18 @@ impl<'a> EndpointListComplete<'a> {
         self.0.get("EventList")
     }
 
-    /// The `ListItems` header.
+    /// The `ListItems` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -14099,6 +18704,9 @@ impl<'a> ExtensionStateListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// `EventList`: Conveys the status of the event list.
     #[must_use]
     #[inline]
@@ -14107,9 +18715,19 @@ impl<'a> ExtensionStateListComplete<'a> {
     }
 
     /// `ListItems`: Conveys the number of statuses reported.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -14130,6 +18748,21 @@ impl<'a> ExtensionStatus<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] =
         &["Exten", "Context", "Hint", "Status", "StatusText"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Status",
+            Kind::Enum(
+                values::ExtensionState::VALUES,
+                values::ExtensionState::NAMES,
+            ),
+        ),
+        (
+            "StatusText",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
+    ];
 
     /// `Exten`: Name of the extension.
     #[must_use]
@@ -14154,19 +18787,50 @@ impl<'a> ExtensionStatus<'a> {
 
     /// `Status`: Numerical value of the extension status.
     ///
+    /// Parsed as [`values::ExtensionState`].
+    ///
     /// The docs list `-2`, `-1`, `0`, `1`, `2`, `4`, `8`, `9`, `16`, `17`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::ExtensionState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::ExtensionState::VALUES,
+                values::ExtensionState::NAMES,
+            ),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
     /// `StatusText`: Text representation of Status.
     ///
+    /// Parsed as [`values::StatusText`].
+    ///
     /// The docs list `Idle`, `InUse`, `Busy`, `Unavailable`, `Ringing`, `InUse&Ringing`, `Hold`, `InUse&Hold`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_text_raw`](Self::status_text_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status_text(&self) -> Result<Option<values::StatusText>, FieldError> {
+        field::get(
+            self.0,
+            "StatusText",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        )
+    }
+
+    /// The `StatusText` header as sent, unparsed (see [`status_text`](Self::status_text)).
     #[must_use]
     #[inline]
-    pub fn status_text(&self) -> Option<Value<'a>> {
+    pub fn status_text_raw(&self) -> Option<Value<'a>> {
         self.0.get("StatusText")
     }
 }
@@ -14200,6 +18864,22 @@ impl<'a> FAXSession<'a> {
         "TotalBadLines",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        ),
+        (
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        ),
+        ("ErrorCorrectionMode", Kind::Bool),
+    ];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -14218,30 +18898,71 @@ impl<'a> FAXSession<'a> {
 
     /// `Operation`: FAX session operation type.
     ///
+    /// Parsed as [`values::FaxSessionOperation`].
+    ///
     /// The docs list `gateway`, `V.21`, `send`, `receive`, `none`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`operation_raw`](Self::operation_raw) gives the bytes as sent.
+    #[inline]
+    pub fn operation(&self) -> Result<Option<values::FaxSessionOperation>, FieldError> {
+        field::get(
+            self.0,
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        )
+    }
+
+    /// The `Operation` header as sent, unparsed (see [`operation`](Self::operation)).
     #[must_use]
     #[inline]
-    pub fn operation(&self) -> Option<Value<'a>> {
+    pub fn operation_raw(&self) -> Option<Value<'a>> {
         self.0.get("Operation")
     }
 
     /// `State`: Current state of the FAX session.
     ///
+    /// Parsed as [`values::State`].
+    ///
     /// The docs list `Uninitialized`, `Initialized`, `Open`, `Active`, `Complete`, `Reserved`, `Inactive`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`state_raw`](Self::state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn state(&self) -> Result<Option<values::State>, FieldError> {
+        field::get(
+            self.0,
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        )
+    }
+
+    /// The `State` header as sent, unparsed (see [`state`](Self::state)).
     #[must_use]
     #[inline]
-    pub fn state(&self) -> Option<Value<'a>> {
+    pub fn state_raw(&self) -> Option<Value<'a>> {
         self.0.get("State")
     }
 
     /// `ErrorCorrectionMode`: Whether error correcting mode is enabled for the FAX session.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `yes`, `no`.
     ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`error_correction_mode_raw`](Self::error_correction_mode_raw) gives the bytes as sent.
+    #[inline]
+    pub fn error_correction_mode(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "ErrorCorrectionMode", Kind::Bool)
+    }
+
+    /// The `ErrorCorrectionMode` header as sent, unparsed (see [`error_correction_mode`](Self::error_correction_mode)).
     #[must_use]
     #[inline]
-    pub fn error_correction_mode(&self) -> Option<Value<'a>> {
+    pub fn error_correction_mode_raw(&self) -> Option<Value<'a>> {
         self.0.get("ErrorCorrectionMode")
     }
 
@@ -14325,6 +19046,9 @@ impl<'a> FAXSessionsComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["ActionID", "Total"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("Total", Kind::Unsigned)];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -14335,9 +19059,19 @@ impl<'a> FAXSessionsComplete<'a> {
     }
 
     /// `Total`: Count of FAXSession events sent in response to FAXSessions action.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`total_raw`](Self::total_raw) gives the bytes as sent.
+    #[inline]
+    pub fn total(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Total", Kind::Unsigned)
+    }
+
+    /// The `Total` header as sent, unparsed (see [`total`](Self::total)).
     #[must_use]
     #[inline]
-    pub fn total(&self) -> Option<Value<'a>> {
+    pub fn total_raw(&self) -> Option<Value<'a>> {
         self.0.get("Total")
     }
 }
@@ -14365,6 +19099,25 @@ impl<'a> FAXSessionsEntry<'a> {
         "Operation",
         "State",
         "Files",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "SessionType",
+            Kind::Enum(values::SessionType::VALUES, values::SessionType::NAMES),
+        ),
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        ),
+        (
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        ),
     ];
 
     /// The `ActionID` header.
@@ -14399,28 +19152,73 @@ impl<'a> FAXSessionsEntry<'a> {
 
     /// `SessionType`: FAX session passthru/relay type.
     ///
+    /// Parsed as [`values::SessionType`].
+    ///
     /// The docs list `G.711`, `T.38`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_type_raw`](Self::session_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_type(&self) -> Result<Option<values::SessionType>, FieldError> {
+        field::get(
+            self.0,
+            "SessionType",
+            Kind::Enum(values::SessionType::VALUES, values::SessionType::NAMES),
+        )
+    }
+
+    /// The `SessionType` header as sent, unparsed (see [`session_type`](Self::session_type)).
     #[must_use]
     #[inline]
-    pub fn session_type(&self) -> Option<Value<'a>> {
+    pub fn session_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionType")
     }
 
     /// `Operation`: FAX session operation type.
     ///
+    /// Parsed as [`values::FaxSessionOperation`].
+    ///
     /// The docs list `gateway`, `V.21`, `send`, `receive`, `none`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`operation_raw`](Self::operation_raw) gives the bytes as sent.
+    #[inline]
+    pub fn operation(&self) -> Result<Option<values::FaxSessionOperation>, FieldError> {
+        field::get(
+            self.0,
+            "Operation",
+            Kind::Enum(
+                values::FaxSessionOperation::VALUES,
+                values::FaxSessionOperation::NAMES,
+            ),
+        )
+    }
+
+    /// The `Operation` header as sent, unparsed (see [`operation`](Self::operation)).
     #[must_use]
     #[inline]
-    pub fn operation(&self) -> Option<Value<'a>> {
+    pub fn operation_raw(&self) -> Option<Value<'a>> {
         self.0.get("Operation")
     }
 
     /// `State`: Current state of the FAX session.
     ///
+    /// Parsed as [`values::State`].
+    ///
     /// The docs list `Uninitialized`, `Initialized`, `Open`, `Active`, `Complete`, `Reserved`, `Inactive`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`state_raw`](Self::state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn state(&self) -> Result<Option<values::State>, FieldError> {
+        field::get(
+            self.0,
+            "State",
+            Kind::Enum(values::State::VALUES, values::State::NAMES),
+        )
+    }
+
+    /// The `State` header as sent, unparsed (see [`state`](Self::state)).
     #[must_use]
     #[inline]
-    pub fn state(&self) -> Option<Value<'a>> {
+    pub fn state_raw(&self) -> Option<Value<'a>> {
         self.0.get("State")
     }
 
@@ -14455,6 +19253,9 @@ impl<'a> FAXStats<'a> {
         "CompletedFAXes",
         "FailedFAXes",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// The `ActionID` header.
     ///
@@ -14543,6 +19344,26 @@ impl<'a> FAXStatus<'a> {
         "FileName",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        (
+            "Operation",
+            Kind::Enum(
+                values::FaxStatusOperation::VALUES,
+                values::FaxStatusOperation::NAMES,
+            ),
+        ),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -14551,18 +19372,43 @@ impl<'a> FAXStatus<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -14622,10 +19468,18 @@ impl<'a> FAXStatus<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -14643,12 +19497,27 @@ impl<'a> FAXStatus<'a> {
         self.0.get("Linkedid")
     }
 
-    /// The `Operation` header.
+    /// The `Operation` header, as [`values::FaxStatusOperation`].
     ///
     /// The docs list `gateway`, `receive`, `send`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`operation_raw`](Self::operation_raw) gives the bytes as sent.
+    #[inline]
+    pub fn operation(&self) -> Result<Option<values::FaxStatusOperation>, FieldError> {
+        field::get(
+            self.0,
+            "Operation",
+            Kind::Enum(
+                values::FaxStatusOperation::VALUES,
+                values::FaxStatusOperation::NAMES,
+            ),
+        )
+    }
+
+    /// The `Operation` header as sent, unparsed (see [`operation`](Self::operation)).
     #[must_use]
     #[inline]
-    pub fn operation(&self) -> Option<Value<'a>> {
+    pub fn operation_raw(&self) -> Option<Value<'a>> {
         self.0.get("Operation")
     }
 
@@ -14701,19 +19570,53 @@ impl<'a> FailedACL<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -14779,10 +19682,20 @@ impl<'a> FailedACL<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -14818,6 +19731,19 @@ impl<'a> Flash<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -14826,18 +19752,43 @@ impl<'a> Flash<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -14897,10 +19848,18 @@ impl<'a> Flash<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -14935,6 +19894,10 @@ impl<'a> FullyBooted<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Status", "Uptime", "LastReload"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] =
+        &[("Uptime", Kind::Secs), ("LastReload", Kind::Secs)];
+
     /// `Status`: Informational message.
     #[must_use]
     #[inline]
@@ -14943,16 +19906,36 @@ impl<'a> FullyBooted<'a> {
     }
 
     /// `Uptime`: Seconds since start.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`uptime_raw`](Self::uptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn uptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Uptime", Kind::Secs)
+    }
+
+    /// The `Uptime` header as sent, unparsed (see [`uptime`](Self::uptime)).
     #[must_use]
     #[inline]
-    pub fn uptime(&self) -> Option<Value<'a>> {
+    pub fn uptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Uptime")
     }
 
     /// `LastReload`: Seconds since last reload.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_reload_raw`](Self::last_reload_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_reload(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "LastReload", Kind::Secs)
+    }
+
+    /// The `LastReload` header as sent, unparsed (see [`last_reload`](Self::last_reload)).
     #[must_use]
     #[inline]
-    pub fn last_reload(&self) -> Option<Value<'a>> {
+    pub fn last_reload_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastReload")
     }
 }
@@ -14991,6 +19974,21 @@ impl<'a> Hangup<'a> {
         "TechCause",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Cause", Kind::Cause),
+        ("TechCause", Kind::Signed),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -14999,18 +19997,43 @@ impl<'a> Hangup<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15070,10 +20093,18 @@ impl<'a> Hangup<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15092,9 +20123,19 @@ impl<'a> Hangup<'a> {
     }
 
     /// `Cause`: A numeric cause code for why the channel was hung up.
+    ///
+    /// Parsed as [`HangupCause`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`cause_raw`](Self::cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn cause(&self) -> Result<Option<HangupCause>, FieldError> {
+        field::get(self.0, "Cause", Kind::Cause)
+    }
+
+    /// The `Cause` header as sent, unparsed (see [`cause`](Self::cause)).
     #[must_use]
     #[inline]
-    pub fn cause(&self) -> Option<Value<'a>> {
+    pub fn cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("Cause")
     }
 
@@ -15106,9 +20147,19 @@ impl<'a> Hangup<'a> {
     }
 
     /// `TechCause`: A technology-specific off-nominal numeric cause code for why the channel was hung up.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`tech_cause_raw`](Self::tech_cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn tech_cause(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "TechCause", Kind::Signed)
+    }
+
+    /// The `TechCause` header as sent, unparsed (see [`tech_cause`](Self::tech_cause)).
     #[must_use]
     #[inline]
-    pub fn tech_cause(&self) -> Option<Value<'a>> {
+    pub fn tech_cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("TechCause")
     }
 }
@@ -15145,6 +20196,19 @@ impl<'a> HangupHandlerPop<'a> {
         "Handler",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -15153,18 +20217,43 @@ impl<'a> HangupHandlerPop<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15224,10 +20313,18 @@ impl<'a> HangupHandlerPop<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15285,6 +20382,19 @@ impl<'a> HangupHandlerPush<'a> {
         "Handler",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -15293,18 +20403,43 @@ impl<'a> HangupHandlerPush<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15364,10 +20499,18 @@ impl<'a> HangupHandlerPush<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15425,6 +20568,19 @@ impl<'a> HangupHandlerRun<'a> {
         "Handler",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -15433,18 +20589,43 @@ impl<'a> HangupHandlerRun<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15504,10 +20685,18 @@ impl<'a> HangupHandlerRun<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15565,6 +20754,20 @@ impl<'a> HangupRequest<'a> {
         "Cause",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Cause", Kind::Cause),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -15573,18 +20776,43 @@ impl<'a> HangupRequest<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15644,10 +20872,18 @@ impl<'a> HangupRequest<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15666,9 +20902,19 @@ impl<'a> HangupRequest<'a> {
     }
 
     /// `Cause`: A numeric cause code for why the channel was hung up.
+    ///
+    /// Parsed as [`HangupCause`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`cause_raw`](Self::cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn cause(&self) -> Result<Option<HangupCause>, FieldError> {
+        field::get(self.0, "Cause", Kind::Cause)
+    }
+
+    /// The `Cause` header as sent, unparsed (see [`cause`](Self::cause)).
     #[must_use]
     #[inline]
-    pub fn cause(&self) -> Option<Value<'a>> {
+    pub fn cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("Cause")
     }
 }
@@ -15705,6 +20951,19 @@ impl<'a> Hold<'a> {
         "MusicClass",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -15713,18 +20972,43 @@ impl<'a> Hold<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -15784,10 +21068,18 @@ impl<'a> Hold<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -15837,6 +21129,9 @@ impl<'a> IdentifyDetail<'a> {
         "MatchRequestUri",
         "EndpointName",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -15929,6 +21224,9 @@ impl<'a> InboundRegistrationDetail<'a> {
         "Contacts",
         "Contact",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -16083,6 +21381,21 @@ impl<'a> InboundSubscriptionDetail<'a> {
         "Mailboxes",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "SubscriptionType",
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
+        ),
+        (
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
+    ];
+
     /// `Role`: Asterisk's role for this subscription.
     #[must_use]
     #[inline]
@@ -16120,10 +21433,27 @@ impl<'a> InboundSubscriptionDetail<'a> {
 
     /// `SubscriptionType`: Asterisk currently supports the following subscription types, but this could also be extended by third-party modules so this list may not be exhaustive:
     ///
+    /// Parsed as [`values::SubscriptionType`].
+    ///
     /// The docs list `mwi`, `extension_state`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`subscription_type_raw`](Self::subscription_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn subscription_type(&self) -> Result<Option<values::SubscriptionType>, FieldError> {
+        field::get(
+            self.0,
+            "SubscriptionType",
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
+        )
+    }
+
+    /// The `SubscriptionType` header as sent, unparsed (see [`subscription_type`](Self::subscription_type)).
     #[must_use]
     #[inline]
-    pub fn subscription_type(&self) -> Option<Value<'a>> {
+    pub fn subscription_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("SubscriptionType")
     }
 
@@ -16136,10 +21466,24 @@ impl<'a> InboundSubscriptionDetail<'a> {
 
     /// `ExtensionStates`: If the SubscriptionType is extension\_state this will be the monitored extension's state.
     ///
+    /// Parsed as [`values::StatusText`].
+    ///
     /// The docs list `Idle`, `InUse`, `Busy`, `Unavailable`, `Ringing`, `InUse&Ringing`, `Hold`, `InUse&Hold`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`extension_states_raw`](Self::extension_states_raw) gives the bytes as sent.
+    #[inline]
+    pub fn extension_states(&self) -> Result<Option<values::StatusText>, FieldError> {
+        field::get(
+            self.0,
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        )
+    }
+
+    /// The `ExtensionStates` header as sent, unparsed (see [`extension_states`](Self::extension_states)).
     #[must_use]
     #[inline]
-    pub fn extension_states(&self) -> Option<Value<'a>> {
+    pub fn extension_states_raw(&self) -> Option<Value<'a>> {
         self.0.get("ExtensionStates")
     }
 
@@ -16178,19 +21522,53 @@ impl<'a> InvalidAccountID<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -16247,10 +21625,20 @@ impl<'a> InvalidAccountID<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -16285,19 +21673,53 @@ impl<'a> InvalidPassword<'a> {
         "ReceivedHash",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -16354,10 +21776,20 @@ impl<'a> InvalidPassword<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 
@@ -16417,19 +21849,53 @@ impl<'a> InvalidTransport<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -16493,10 +21959,20 @@ impl<'a> InvalidTransport<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -16517,6 +21993,12 @@ impl<'a> Load<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::LoadStatus::VALUES, values::LoadStatus::NAMES),
+    )];
+
     /// `Module`: The name of the module that was loaded.
     #[must_use]
     #[inline]
@@ -16526,10 +22008,24 @@ impl<'a> Load<'a> {
 
     /// `Status`: The result of the load request.
     ///
+    /// Parsed as [`values::LoadStatus`].
+    ///
     /// The docs list `Failure`, `Success`, `Decline`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::LoadStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::LoadStatus::VALUES, values::LoadStatus::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -16561,19 +22057,53 @@ impl<'a> LoadAverageLimit<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -16630,10 +22160,20 @@ impl<'a> LoadAverageLimit<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -16686,6 +22226,29 @@ impl<'a> LocalBridge<'a> {
         "LocalOptimization",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("LocalOneChannelState", Kind::Unsigned),
+        (
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalOnePriority", Kind::Unsigned),
+        ("LocalTwoChannelState", Kind::Unsigned),
+        (
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalTwoPriority", Kind::Unsigned),
+        ("LocalOptimization", Kind::Bool),
+    ];
+
     /// The `LocalOneChannel` header.
     #[must_use]
     #[inline]
@@ -16694,18 +22257,45 @@ impl<'a> LocalBridge<'a> {
     }
 
     /// `LocalOneChannelState`: A numeric code for the channel's current state, related to LocalOneChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_raw`](Self::local_one_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOneChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalOneChannelState` header as sent, unparsed (see [`local_one_channel_state`](Self::local_one_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelState")
     }
 
-    /// The `LocalOneChannelStateDesc` header.
+    /// The `LocalOneChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_desc_raw`](Self::local_one_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalOneChannelStateDesc` header as sent, unparsed (see [`local_one_channel_state_desc`](Self::local_one_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelStateDesc")
     }
 
@@ -16765,10 +22355,18 @@ impl<'a> LocalBridge<'a> {
         self.0.get("LocalOneExten")
     }
 
-    /// The `LocalOnePriority` header.
+    /// The `LocalOnePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_priority_raw`](Self::local_one_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOnePriority", Kind::Unsigned)
+    }
+
+    /// The `LocalOnePriority` header as sent, unparsed (see [`local_one_priority`](Self::local_one_priority)).
     #[must_use]
     #[inline]
-    pub fn local_one_priority(&self) -> Option<Value<'a>> {
+    pub fn local_one_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOnePriority")
     }
 
@@ -16794,18 +22392,45 @@ impl<'a> LocalBridge<'a> {
     }
 
     /// `LocalTwoChannelState`: A numeric code for the channel's current state, related to LocalTwoChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_raw`](Self::local_two_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoChannelState` header as sent, unparsed (see [`local_two_channel_state`](Self::local_two_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelState")
     }
 
-    /// The `LocalTwoChannelStateDesc` header.
+    /// The `LocalTwoChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_desc_raw`](Self::local_two_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalTwoChannelStateDesc` header as sent, unparsed (see [`local_two_channel_state_desc`](Self::local_two_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelStateDesc")
     }
 
@@ -16865,10 +22490,18 @@ impl<'a> LocalBridge<'a> {
         self.0.get("LocalTwoExten")
     }
 
-    /// The `LocalTwoPriority` header.
+    /// The `LocalTwoPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_priority_raw`](Self::local_two_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoPriority", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoPriority` header as sent, unparsed (see [`local_two_priority`](Self::local_two_priority)).
     #[must_use]
     #[inline]
-    pub fn local_two_priority(&self) -> Option<Value<'a>> {
+    pub fn local_two_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoPriority")
     }
 
@@ -16900,12 +22533,20 @@ impl<'a> LocalBridge<'a> {
         self.0.get("Exten")
     }
 
-    /// The `LocalOptimization` header.
+    /// The `LocalOptimization` header, as `bool`.
     ///
     /// The docs list `Yes`, `No`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_optimization_raw`](Self::local_optimization_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_optimization(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "LocalOptimization", Kind::Bool)
+    }
+
+    /// The `LocalOptimization` header as sent, unparsed (see [`local_optimization`](Self::local_optimization)).
     #[must_use]
     #[inline]
-    pub fn local_optimization(&self) -> Option<Value<'a>> {
+    pub fn local_optimization_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOptimization")
     }
 }
@@ -16971,6 +22612,37 @@ impl<'a> LocalOptimizationBegin<'a> {
         "Id",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("LocalOneChannelState", Kind::Unsigned),
+        (
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalOnePriority", Kind::Unsigned),
+        ("LocalTwoChannelState", Kind::Unsigned),
+        (
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalTwoPriority", Kind::Unsigned),
+        ("SourceChannelState", Kind::Unsigned),
+        (
+            "SourceChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("SourcePriority", Kind::Unsigned),
+    ];
+
     /// The `LocalOneChannel` header.
     #[must_use]
     #[inline]
@@ -16979,18 +22651,45 @@ impl<'a> LocalOptimizationBegin<'a> {
     }
 
     /// `LocalOneChannelState`: A numeric code for the channel's current state, related to LocalOneChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_raw`](Self::local_one_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOneChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalOneChannelState` header as sent, unparsed (see [`local_one_channel_state`](Self::local_one_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelState")
     }
 
-    /// The `LocalOneChannelStateDesc` header.
+    /// The `LocalOneChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_desc_raw`](Self::local_one_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalOneChannelStateDesc` header as sent, unparsed (see [`local_one_channel_state_desc`](Self::local_one_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelStateDesc")
     }
 
@@ -17050,10 +22749,18 @@ impl<'a> LocalOptimizationBegin<'a> {
         self.0.get("LocalOneExten")
     }
 
-    /// The `LocalOnePriority` header.
+    /// The `LocalOnePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_priority_raw`](Self::local_one_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOnePriority", Kind::Unsigned)
+    }
+
+    /// The `LocalOnePriority` header as sent, unparsed (see [`local_one_priority`](Self::local_one_priority)).
     #[must_use]
     #[inline]
-    pub fn local_one_priority(&self) -> Option<Value<'a>> {
+    pub fn local_one_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOnePriority")
     }
 
@@ -17079,18 +22786,45 @@ impl<'a> LocalOptimizationBegin<'a> {
     }
 
     /// `LocalTwoChannelState`: A numeric code for the channel's current state, related to LocalTwoChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_raw`](Self::local_two_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoChannelState` header as sent, unparsed (see [`local_two_channel_state`](Self::local_two_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelState")
     }
 
-    /// The `LocalTwoChannelStateDesc` header.
+    /// The `LocalTwoChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_desc_raw`](Self::local_two_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalTwoChannelStateDesc` header as sent, unparsed (see [`local_two_channel_state_desc`](Self::local_two_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelStateDesc")
     }
 
@@ -17150,10 +22884,18 @@ impl<'a> LocalOptimizationBegin<'a> {
         self.0.get("LocalTwoExten")
     }
 
-    /// The `LocalTwoPriority` header.
+    /// The `LocalTwoPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_priority_raw`](Self::local_two_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoPriority", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoPriority` header as sent, unparsed (see [`local_two_priority`](Self::local_two_priority)).
     #[must_use]
     #[inline]
-    pub fn local_two_priority(&self) -> Option<Value<'a>> {
+    pub fn local_two_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoPriority")
     }
 
@@ -17179,18 +22921,45 @@ impl<'a> LocalOptimizationBegin<'a> {
     }
 
     /// `SourceChannelState`: A numeric code for the channel's current state, related to SourceChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`source_channel_state_raw`](Self::source_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn source_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SourceChannelState", Kind::Unsigned)
+    }
+
+    /// The `SourceChannelState` header as sent, unparsed (see [`source_channel_state`](Self::source_channel_state)).
     #[must_use]
     #[inline]
-    pub fn source_channel_state(&self) -> Option<Value<'a>> {
+    pub fn source_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("SourceChannelState")
     }
 
-    /// The `SourceChannelStateDesc` header.
+    /// The `SourceChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`source_channel_state_desc_raw`](Self::source_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn source_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "SourceChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `SourceChannelStateDesc` header as sent, unparsed (see [`source_channel_state_desc`](Self::source_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn source_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn source_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("SourceChannelStateDesc")
     }
 
@@ -17250,10 +23019,18 @@ impl<'a> LocalOptimizationBegin<'a> {
         self.0.get("SourceExten")
     }
 
-    /// The `SourcePriority` header.
+    /// The `SourcePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`source_priority_raw`](Self::source_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn source_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "SourcePriority", Kind::Unsigned)
+    }
+
+    /// The `SourcePriority` header as sent, unparsed (see [`source_priority`](Self::source_priority)).
     #[must_use]
     #[inline]
-    pub fn source_priority(&self) -> Option<Value<'a>> {
+    pub fn source_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("SourcePriority")
     }
 
@@ -17333,6 +23110,28 @@ impl<'a> LocalOptimizationEnd<'a> {
         "Id",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("LocalOneChannelState", Kind::Unsigned),
+        (
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalOnePriority", Kind::Unsigned),
+        ("LocalTwoChannelState", Kind::Unsigned),
+        (
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("LocalTwoPriority", Kind::Unsigned),
+    ];
+
     /// The `LocalOneChannel` header.
     #[must_use]
     #[inline]
@@ -17341,18 +23140,45 @@ impl<'a> LocalOptimizationEnd<'a> {
     }
 
     /// `LocalOneChannelState`: A numeric code for the channel's current state, related to LocalOneChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_raw`](Self::local_one_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOneChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalOneChannelState` header as sent, unparsed (see [`local_one_channel_state`](Self::local_one_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelState")
     }
 
-    /// The `LocalOneChannelStateDesc` header.
+    /// The `LocalOneChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_channel_state_desc_raw`](Self::local_one_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalOneChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalOneChannelStateDesc` header as sent, unparsed (see [`local_one_channel_state_desc`](Self::local_one_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_one_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_one_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOneChannelStateDesc")
     }
 
@@ -17412,10 +23238,18 @@ impl<'a> LocalOptimizationEnd<'a> {
         self.0.get("LocalOneExten")
     }
 
-    /// The `LocalOnePriority` header.
+    /// The `LocalOnePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_one_priority_raw`](Self::local_one_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_one_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalOnePriority", Kind::Unsigned)
+    }
+
+    /// The `LocalOnePriority` header as sent, unparsed (see [`local_one_priority`](Self::local_one_priority)).
     #[must_use]
     #[inline]
-    pub fn local_one_priority(&self) -> Option<Value<'a>> {
+    pub fn local_one_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalOnePriority")
     }
 
@@ -17441,18 +23275,45 @@ impl<'a> LocalOptimizationEnd<'a> {
     }
 
     /// `LocalTwoChannelState`: A numeric code for the channel's current state, related to LocalTwoChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_raw`](Self::local_two_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoChannelState", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoChannelState` header as sent, unparsed (see [`local_two_channel_state`](Self::local_two_channel_state)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelState")
     }
 
-    /// The `LocalTwoChannelStateDesc` header.
+    /// The `LocalTwoChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_channel_state_desc_raw`](Self::local_two_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "LocalTwoChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `LocalTwoChannelStateDesc` header as sent, unparsed (see [`local_two_channel_state_desc`](Self::local_two_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn local_two_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn local_two_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoChannelStateDesc")
     }
 
@@ -17512,10 +23373,18 @@ impl<'a> LocalOptimizationEnd<'a> {
         self.0.get("LocalTwoExten")
     }
 
-    /// The `LocalTwoPriority` header.
+    /// The `LocalTwoPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`local_two_priority_raw`](Self::local_two_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn local_two_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "LocalTwoPriority", Kind::Unsigned)
+    }
+
+    /// The `LocalTwoPriority` header as sent, unparsed (see [`local_two_priority`](Self::local_two_priority)).
     #[must_use]
     #[inline]
-    pub fn local_two_priority(&self) -> Option<Value<'a>> {
+    pub fn local_two_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("LocalTwoPriority")
     }
 
@@ -17563,6 +23432,9 @@ impl<'a> LogChannel<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Channel"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Channel`: The name of the logging channel.
     #[must_use]
@@ -17629,6 +23501,19 @@ impl<'a> Mcid<'a> {
         "MConnectedIDPres",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -17637,18 +23522,43 @@ impl<'a> Mcid<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -17708,10 +23618,18 @@ impl<'a> Mcid<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -17929,6 +23847,12 @@ impl<'a> MWIGet<'a> {
     pub const FIELDS: &'static [&'static str] =
         &["ActionID", "Mailbox", "OldMessages", "NewMessages"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("OldMessages", Kind::Unsigned),
+        ("NewMessages", Kind::Unsigned),
+    ];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -17946,16 +23870,36 @@ impl<'a> MWIGet<'a> {
     }
 
     /// `OldMessages`: The number of old messages in the mailbox.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`old_messages_raw`](Self::old_messages_raw) gives the bytes as sent.
+    #[inline]
+    pub fn old_messages(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "OldMessages", Kind::Unsigned)
+    }
+
+    /// The `OldMessages` header as sent, unparsed (see [`old_messages`](Self::old_messages)).
     #[must_use]
     #[inline]
-    pub fn old_messages(&self) -> Option<Value<'a>> {
+    pub fn old_messages_raw(&self) -> Option<Value<'a>> {
         self.0.get("OldMessages")
     }
 
     /// `NewMessages`: The number of new messages in the mailbox.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`new_messages_raw`](Self::new_messages_raw) gives the bytes as sent.
+    #[inline]
+    pub fn new_messages(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "NewMessages", Kind::Unsigned)
+    }
+
+    /// The `NewMessages` header as sent, unparsed (see [`new_messages`](Self::new_messages)).
     #[must_use]
     #[inline]
-    pub fn new_messages(&self) -> Option<Value<'a>> {
+    pub fn new_messages_raw(&self) -> Option<Value<'a>> {
         self.0.get("NewMessages")
     }
 }
@@ -17976,6 +23920,9 @@ impl<'a> MWIGetComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["ActionID", "EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -17993,9 +23940,19 @@ impl<'a> MWIGetComplete<'a> {
     }
 
     /// `ListItems`: The number of mailboxes reported.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -18015,6 +23972,9 @@ impl<'a> MeetmeEnd<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Meetme"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
@@ -18057,6 +24017,19 @@ impl<'a> MeetmeJoin<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
     #[inline]
@@ -18079,18 +24052,43 @@ impl<'a> MeetmeJoin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -18150,10 +24148,18 @@ impl<'a> MeetmeJoin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -18206,6 +24212,19 @@ impl<'a> MeetmeLeave<'a> {
         "Duration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
     #[inline]
@@ -18228,18 +24247,43 @@ impl<'a> MeetmeLeave<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -18299,10 +24343,18 @@ impl<'a> MeetmeLeave<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -18356,6 +24408,9 @@ impl<'a> MeetmeList<'a> {
         "Muted",
         "Talking",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Conference`: Conference ID.
     #[must_use]
@@ -18465,6 +24520,13 @@ impl<'a> MeetmeListRooms<'a> {
         "Locked",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Parties", Kind::Unsigned),
+        ("Marked", Kind::Unsigned),
+        ("Activity", Kind::Clock),
+    ];
+
     /// `Conference`: Conference ID.
     #[must_use]
     #[inline]
@@ -18473,23 +24535,53 @@ impl<'a> MeetmeListRooms<'a> {
     }
 
     /// `Parties`: Number of parties in the conference.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parties_raw`](Self::parties_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parties(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Parties", Kind::Unsigned)
+    }
+
+    /// The `Parties` header as sent, unparsed (see [`parties`](Self::parties)).
     #[must_use]
     #[inline]
-    pub fn parties(&self) -> Option<Value<'a>> {
+    pub fn parties_raw(&self) -> Option<Value<'a>> {
         self.0.get("Parties")
     }
 
     /// `Marked`: Number of marked users in the conference.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`marked_raw`](Self::marked_raw) gives the bytes as sent.
+    #[inline]
+    pub fn marked(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Marked", Kind::Unsigned)
+    }
+
+    /// The `Marked` header as sent, unparsed (see [`marked`](Self::marked)).
     #[must_use]
     #[inline]
-    pub fn marked(&self) -> Option<Value<'a>> {
+    pub fn marked_raw(&self) -> Option<Value<'a>> {
         self.0.get("Marked")
     }
 
     /// `Activity`: Total duration of conference in HH:MM:SS format.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`activity_raw`](Self::activity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn activity(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Activity", Kind::Clock)
+    }
+
+    /// The `Activity` header as sent, unparsed (see [`activity`](Self::activity)).
     #[must_use]
     #[inline]
-    pub fn activity(&self) -> Option<Value<'a>> {
+    pub fn activity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Activity")
     }
 
@@ -18543,6 +24635,20 @@ impl<'a> MeetmeMute<'a> {
         "Status",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Status", Kind::Bool),
+    ];
+
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
     #[inline]
@@ -18565,18 +24671,43 @@ impl<'a> MeetmeMute<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -18636,10 +24767,18 @@ impl<'a> MeetmeMute<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -18664,12 +24803,20 @@ impl<'a> MeetmeMute<'a> {
         self.0.get("Duration")
     }
 
-    /// The `Status` header.
+    /// The `Status` header, as `bool`.
     ///
     /// The docs list `on`, `off`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Status", Kind::Bool)
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -18709,6 +24856,20 @@ impl<'a> MeetmeTalkRequest<'a> {
         "Status",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Status", Kind::Bool),
+    ];
+
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
     #[inline]
@@ -18731,18 +24892,43 @@ impl<'a> MeetmeTalkRequest<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -18802,10 +24988,18 @@ impl<'a> MeetmeTalkRequest<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -18830,12 +25024,20 @@ impl<'a> MeetmeTalkRequest<'a> {
         self.0.get("Duration")
     }
 
-    /// The `Status` header.
+    /// The `Status` header, as `bool`.
     ///
     /// The docs list `on`, `off`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Status", Kind::Bool)
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -18875,6 +25077,20 @@ impl<'a> MeetmeTalking<'a> {
         "Status",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Status", Kind::Bool),
+    ];
+
     /// `Meetme`: The identifier for the MeetMe conference.
     #[must_use]
     #[inline]
@@ -18897,18 +25113,43 @@ impl<'a> MeetmeTalking<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -18968,10 +25209,18 @@ impl<'a> MeetmeTalking<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -18996,12 +25245,20 @@ impl<'a> MeetmeTalking<'a> {
         self.0.get("Duration")
     }
 
-    /// The `Status` header.
+    /// The `Status` header, as `bool`.
     ///
     /// The docs list `on`, `off`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Status", Kind::Bool)
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -19033,19 +25290,53 @@ impl<'a> MemoryLimit<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -19102,10 +25393,20 @@ impl<'a> MemoryLimit<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -19145,6 +25446,21 @@ impl<'a> MessageWaiting<'a> {
         "Old",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("New", Kind::Unsigned),
+        ("Old", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19153,18 +25469,43 @@ impl<'a> MessageWaiting<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19224,10 +25565,18 @@ impl<'a> MessageWaiting<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -19260,17 +25609,37 @@ impl<'a> MessageWaiting<'a> {
     }
 
     /// `New`: The number of new messages.
-    #[must_use]
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`new_raw`](Self::new_raw) gives the bytes as sent.
     #[allow(clippy::new_ret_no_self)]
     #[inline]
-    pub fn new(&self) -> Option<Value<'a>> {
+    pub fn new(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "New", Kind::Unsigned)
+    }
+
+    /// The `New` header as sent, unparsed (see [`new`](Self::new)).
+    #[must_use]
+    #[inline]
+    pub fn new_raw(&self) -> Option<Value<'a>> {
         self.0.get("New")
     }
 
     /// `Old`: The number of old messages.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`old_raw`](Self::old_raw) gives the bytes as sent.
+    #[inline]
+    pub fn old(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Old", Kind::Unsigned)
+    }
+
+    /// The `Old` header as sent, unparsed (see [`old`](Self::old)).
     #[must_use]
     #[inline]
-    pub fn old(&self) -> Option<Value<'a>> {
+    pub fn old_raw(&self) -> Option<Value<'a>> {
         self.0.get("Old")
     }
 }
@@ -19309,6 +25678,19 @@ impl<'a> MiniVoiceMail<'a> {
         "Counter",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19317,18 +25699,43 @@ impl<'a> MiniVoiceMail<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19388,10 +25795,18 @@ impl<'a> MiniVoiceMail<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -19464,6 +25879,19 @@ impl<'a> MixMonitorMute<'a> {
         "State",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19472,18 +25900,43 @@ impl<'a> MixMonitorMute<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19543,10 +25996,18 @@ impl<'a> MixMonitorMute<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -19610,6 +26071,19 @@ impl<'a> MixMonitorStart<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19618,18 +26092,43 @@ impl<'a> MixMonitorStart<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19689,10 +26188,18 @@ impl<'a> MixMonitorStart<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -19742,6 +26249,19 @@ impl<'a> MixMonitorStop<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19750,18 +26270,43 @@ impl<'a> MixMonitorStop<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19821,10 +26366,18 @@ impl<'a> MixMonitorStop<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -19875,6 +26428,19 @@ impl<'a> MusicOnHoldStart<'a> {
         "Class",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -19883,18 +26449,43 @@ impl<'a> MusicOnHoldStart<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -19954,10 +26545,18 @@ impl<'a> MusicOnHoldStart<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20014,6 +26613,19 @@ impl<'a> MusicOnHoldStop<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20022,18 +26634,43 @@ impl<'a> MusicOnHoldStop<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20093,10 +26730,18 @@ impl<'a> MusicOnHoldStop<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20147,6 +26792,19 @@ impl<'a> NewAccountCode<'a> {
         "OldAccountCode",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20155,18 +26813,43 @@ impl<'a> NewAccountCode<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20226,10 +26909,18 @@ impl<'a> NewAccountCode<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20287,6 +26978,19 @@ impl<'a> NewCallerid<'a> {
         "CID-CallingPres",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20295,18 +26999,43 @@ impl<'a> NewCallerid<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20366,10 +27095,18 @@ impl<'a> NewCallerid<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20426,6 +27163,19 @@ impl<'a> NewConnectedLine<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20434,18 +27184,43 @@ impl<'a> NewConnectedLine<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20505,10 +27280,18 @@ impl<'a> NewConnectedLine<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20558,6 +27341,19 @@ impl<'a> Newchannel<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20566,18 +27362,43 @@ impl<'a> Newchannel<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20637,10 +27458,18 @@ impl<'a> Newchannel<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20693,6 +27522,19 @@ impl<'a> Newexten<'a> {
         "AppData",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20701,18 +27543,43 @@ impl<'a> Newexten<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20772,10 +27639,18 @@ impl<'a> Newexten<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20846,6 +27721,19 @@ impl<'a> Newstate<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -20854,18 +27742,43 @@ impl<'a> Newstate<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -20925,10 +27838,18 @@ impl<'a> Newstate<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -20975,6 +27896,15 @@ impl<'a> OriginateResponse<'a> {
         "CallerIDName",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Response",
+        Kind::Enum(
+            values::OriginateResult::VALUES,
+            values::OriginateResult::NAMES,
+        ),
+    )];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -20984,12 +27914,27 @@ impl<'a> OriginateResponse<'a> {
         self.0.get("ActionID")
     }
 
-    /// The `Response` header.
+    /// The `Response` header, as [`values::OriginateResult`].
     ///
     /// The docs list `Failure`, `Success`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`response_raw`](Self::response_raw) gives the bytes as sent.
+    #[inline]
+    pub fn response(&self) -> Result<Option<values::OriginateResult>, FieldError> {
+        field::get(
+            self.0,
+            "Response",
+            Kind::Enum(
+                values::OriginateResult::VALUES,
+                values::OriginateResult::NAMES,
+            ),
+        )
+    }
+
+    /// The `Response` header as sent, unparsed (see [`response`](Self::response)).
     #[must_use]
     #[inline]
-    pub fn response(&self) -> Option<Value<'a>> {
+    pub fn response_raw(&self) -> Option<Value<'a>> {
         self.0.get("Response")
     }
 
@@ -21097,6 +28042,15 @@ impl<'a> OutboundRegistrationDetail<'a> {
         "Status",
         "NextReg",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(
+            values::OutboundRegistrationStatus::VALUES,
+            values::OutboundRegistrationStatus::NAMES,
+        ),
+    )];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -21254,10 +28208,27 @@ impl<'a> OutboundRegistrationDetail<'a> {
 
     /// `Status`: The current status of this registration.
     ///
+    /// Parsed as [`values::OutboundRegistrationStatus`].
+    ///
     /// The docs list `Registered`, `Unregistered`, `Rejected`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::OutboundRegistrationStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::OutboundRegistrationStatus::VALUES,
+                values::OutboundRegistrationStatus::NAMES,
+            ),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
@@ -21293,6 +28264,21 @@ impl<'a> OutboundSubscriptionDetail<'a> {
         "Extension",
         "ExtensionStates",
         "Mailboxes",
+    ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "SubscriptionType",
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
+        ),
+        (
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        ),
     ];
 
     /// `Role`: Asterisk's role for this subscription.
@@ -21332,10 +28318,27 @@ impl<'a> OutboundSubscriptionDetail<'a> {
 
     /// `SubscriptionType`: Asterisk currently supports the following subscription types, but this could also be extended by third-party modules so this list may not be exhaustive:
     ///
+    /// Parsed as [`values::SubscriptionType`].
+    ///
     /// The docs list `mwi`, `extension_state`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`subscription_type_raw`](Self::subscription_type_raw) gives the bytes as sent.
+    #[inline]
+    pub fn subscription_type(&self) -> Result<Option<values::SubscriptionType>, FieldError> {
+        field::get(
+            self.0,
+            "SubscriptionType",
+            Kind::Enum(
+                values::SubscriptionType::VALUES,
+                values::SubscriptionType::NAMES,
+            ),
+        )
+    }
+
+    /// The `SubscriptionType` header as sent, unparsed (see [`subscription_type`](Self::subscription_type)).
     #[must_use]
     #[inline]
-    pub fn subscription_type(&self) -> Option<Value<'a>> {
+    pub fn subscription_type_raw(&self) -> Option<Value<'a>> {
         self.0.get("SubscriptionType")
     }
 
@@ -21348,10 +28351,24 @@ impl<'a> OutboundSubscriptionDetail<'a> {
 
     /// `ExtensionStates`: If the SubscriptionType is extension\_state this will be the monitored extension's state.
     ///
+    /// Parsed as [`values::StatusText`].
+    ///
     /// The docs list `Idle`, `InUse`, `Busy`, `Unavailable`, `Ringing`, `InUse&Ringing`, `Hold`, `InUse&Hold`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`extension_states_raw`](Self::extension_states_raw) gives the bytes as sent.
+    #[inline]
+    pub fn extension_states(&self) -> Result<Option<values::StatusText>, FieldError> {
+        field::get(
+            self.0,
+            "ExtensionStates",
+            Kind::Enum(values::StatusText::VALUES, values::StatusText::NAMES),
+        )
+    }
+
+    /// The `ExtensionStates` header as sent, unparsed (see [`extension_states`](Self::extension_states)).
     #[must_use]
     #[inline]
-    pub fn extension_states(&self) -> Option<Value<'a>> {
+    pub fn extension_states_raw(&self) -> Option<Value<'a>> {
         self.0.get("ExtensionStates")
     }
 
@@ -21379,6 +28396,9 @@ impl<'a> PJSIPMaintenanceStatus<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Endpoint", "Status"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("Status", Kind::Bool)];
+
     /// `Endpoint`: The PJSIP endpoint name.
     #[must_use]
     #[inline]
@@ -21388,10 +28408,20 @@ impl<'a> PJSIPMaintenanceStatus<'a> {
 
     /// `Status`: Current maintenance state.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `enabled`, `disabled`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Status", Kind::Bool)
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -21432,6 +28462,21 @@ impl<'a> ParkedCall<'a> {
         "ParkingDuration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ParkeeChannelState", Kind::Unsigned),
+        (
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkeePriority", Kind::Unsigned),
+        ("ParkingTimeout", Kind::Secs),
+        ("ParkingDuration", Kind::Secs),
+    ];
+
     /// The `ParkeeChannel` header.
     #[must_use]
     #[inline]
@@ -21440,18 +28485,45 @@ impl<'a> ParkedCall<'a> {
     }
 
     /// `ParkeeChannelState`: A numeric code for the channel's current state, related to ParkeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_raw`](Self::parkee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkeeChannelState` header as sent, unparsed (see [`parkee_channel_state`](Self::parkee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelState")
     }
 
-    /// The `ParkeeChannelStateDesc` header.
+    /// The `ParkeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_desc_raw`](Self::parkee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkeeChannelStateDesc` header as sent, unparsed (see [`parkee_channel_state_desc`](Self::parkee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelStateDesc")
     }
 
@@ -21511,10 +28583,18 @@ impl<'a> ParkedCall<'a> {
         self.0.get("ParkeeExten")
     }
 
-    /// The `ParkeePriority` header.
+    /// The `ParkeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_priority_raw`](Self::parkee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeePriority", Kind::Unsigned)
+    }
+
+    /// The `ParkeePriority` header as sent, unparsed (see [`parkee_priority`](Self::parkee_priority)).
     #[must_use]
     #[inline]
-    pub fn parkee_priority(&self) -> Option<Value<'a>> {
+    pub fn parkee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeePriority")
     }
 
@@ -21554,16 +28634,36 @@ impl<'a> ParkedCall<'a> {
     }
 
     /// `ParkingTimeout`: Time remaining until the parkee is forcefully removed from parking in seconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_timeout_raw`](Self::parking_timeout_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_timeout(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingTimeout", Kind::Secs)
+    }
+
+    /// The `ParkingTimeout` header as sent, unparsed (see [`parking_timeout`](Self::parking_timeout)).
     #[must_use]
     #[inline]
-    pub fn parking_timeout(&self) -> Option<Value<'a>> {
+    pub fn parking_timeout_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingTimeout")
     }
 
     /// `ParkingDuration`: Time the parkee has been in the parking bridge (in seconds).
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_duration_raw`](Self::parking_duration_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_duration(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingDuration", Kind::Secs)
+    }
+
+    /// The `ParkingDuration` header as sent, unparsed (see [`parking_duration`](Self::parking_duration)).
     #[must_use]
     #[inline]
-    pub fn parking_duration(&self) -> Option<Value<'a>> {
+    pub fn parking_duration_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingDuration")
     }
 }
@@ -21618,6 +28718,29 @@ impl<'a> ParkedCallGiveUp<'a> {
         "ParkingDuration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ParkeeChannelState", Kind::Unsigned),
+        (
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkeePriority", Kind::Unsigned),
+        ("ParkerChannelState", Kind::Unsigned),
+        (
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkerPriority", Kind::Unsigned),
+        ("ParkingTimeout", Kind::Secs),
+    ];
+
     /// The `ParkeeChannel` header.
     #[must_use]
     #[inline]
@@ -21626,18 +28749,45 @@ impl<'a> ParkedCallGiveUp<'a> {
     }
 
     /// `ParkeeChannelState`: A numeric code for the channel's current state, related to ParkeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_raw`](Self::parkee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkeeChannelState` header as sent, unparsed (see [`parkee_channel_state`](Self::parkee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelState")
     }
 
-    /// The `ParkeeChannelStateDesc` header.
+    /// The `ParkeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_desc_raw`](Self::parkee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkeeChannelStateDesc` header as sent, unparsed (see [`parkee_channel_state_desc`](Self::parkee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelStateDesc")
     }
 
@@ -21697,10 +28847,18 @@ impl<'a> ParkedCallGiveUp<'a> {
         self.0.get("ParkeeExten")
     }
 
-    /// The `ParkeePriority` header.
+    /// The `ParkeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_priority_raw`](Self::parkee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeePriority", Kind::Unsigned)
+    }
+
+    /// The `ParkeePriority` header as sent, unparsed (see [`parkee_priority`](Self::parkee_priority)).
     #[must_use]
     #[inline]
-    pub fn parkee_priority(&self) -> Option<Value<'a>> {
+    pub fn parkee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeePriority")
     }
 
@@ -21726,18 +28884,45 @@ impl<'a> ParkedCallGiveUp<'a> {
     }
 
     /// `ParkerChannelState`: A numeric code for the channel's current state, related to ParkerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_raw`](Self::parker_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkerChannelState` header as sent, unparsed (see [`parker_channel_state`](Self::parker_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelState")
     }
 
-    /// The `ParkerChannelStateDesc` header.
+    /// The `ParkerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_desc_raw`](Self::parker_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkerChannelStateDesc` header as sent, unparsed (see [`parker_channel_state_desc`](Self::parker_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelStateDesc")
     }
 
@@ -21797,10 +28982,18 @@ impl<'a> ParkedCallGiveUp<'a> {
         self.0.get("ParkerExten")
     }
 
-    /// The `ParkerPriority` header.
+    /// The `ParkerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_priority_raw`](Self::parker_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerPriority", Kind::Unsigned)
+    }
+
+    /// The `ParkerPriority` header as sent, unparsed (see [`parker_priority`](Self::parker_priority)).
     #[must_use]
     #[inline]
-    pub fn parker_priority(&self) -> Option<Value<'a>> {
+    pub fn parker_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerPriority")
     }
 
@@ -21840,9 +29033,19 @@ impl<'a> ParkedCallGiveUp<'a> {
     }
 
     /// `ParkingTimeout`: Time remaining until the parkee is forcefully removed from parking in seconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_timeout_raw`](Self::parking_timeout_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_timeout(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingTimeout", Kind::Secs)
+    }
+
+    /// The `ParkingTimeout` header as sent, unparsed (see [`parking_timeout`](Self::parking_timeout)).
     #[must_use]
     #[inline]
-    pub fn parking_timeout(&self) -> Option<Value<'a>> {
+    pub fn parking_timeout_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingTimeout")
     }
 
@@ -21904,6 +29107,29 @@ impl<'a> ParkedCallSwap<'a> {
         "ParkingDuration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ParkeeChannelState", Kind::Unsigned),
+        (
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkeePriority", Kind::Unsigned),
+        ("ParkerChannelState", Kind::Unsigned),
+        (
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkerPriority", Kind::Unsigned),
+        ("ParkingTimeout", Kind::Secs),
+    ];
+
     /// The `ParkeeChannel` header.
     #[must_use]
     #[inline]
@@ -21912,18 +29138,45 @@ impl<'a> ParkedCallSwap<'a> {
     }
 
     /// `ParkeeChannelState`: A numeric code for the channel's current state, related to ParkeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_raw`](Self::parkee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkeeChannelState` header as sent, unparsed (see [`parkee_channel_state`](Self::parkee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelState")
     }
 
-    /// The `ParkeeChannelStateDesc` header.
+    /// The `ParkeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_desc_raw`](Self::parkee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkeeChannelStateDesc` header as sent, unparsed (see [`parkee_channel_state_desc`](Self::parkee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelStateDesc")
     }
 
@@ -21983,10 +29236,18 @@ impl<'a> ParkedCallSwap<'a> {
         self.0.get("ParkeeExten")
     }
 
-    /// The `ParkeePriority` header.
+    /// The `ParkeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_priority_raw`](Self::parkee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeePriority", Kind::Unsigned)
+    }
+
+    /// The `ParkeePriority` header as sent, unparsed (see [`parkee_priority`](Self::parkee_priority)).
     #[must_use]
     #[inline]
-    pub fn parkee_priority(&self) -> Option<Value<'a>> {
+    pub fn parkee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeePriority")
     }
 
@@ -22012,18 +29273,45 @@ impl<'a> ParkedCallSwap<'a> {
     }
 
     /// `ParkerChannelState`: A numeric code for the channel's current state, related to ParkerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_raw`](Self::parker_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkerChannelState` header as sent, unparsed (see [`parker_channel_state`](Self::parker_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelState")
     }
 
-    /// The `ParkerChannelStateDesc` header.
+    /// The `ParkerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_desc_raw`](Self::parker_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkerChannelStateDesc` header as sent, unparsed (see [`parker_channel_state_desc`](Self::parker_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelStateDesc")
     }
 
@@ -22083,10 +29371,18 @@ impl<'a> ParkedCallSwap<'a> {
         self.0.get("ParkerExten")
     }
 
-    /// The `ParkerPriority` header.
+    /// The `ParkerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_priority_raw`](Self::parker_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerPriority", Kind::Unsigned)
+    }
+
+    /// The `ParkerPriority` header as sent, unparsed (see [`parker_priority`](Self::parker_priority)).
     #[must_use]
     #[inline]
-    pub fn parker_priority(&self) -> Option<Value<'a>> {
+    pub fn parker_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerPriority")
     }
 
@@ -22126,9 +29422,19 @@ impl<'a> ParkedCallSwap<'a> {
     }
 
     /// `ParkingTimeout`: Time remaining until the parkee is forcefully removed from parking in seconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_timeout_raw`](Self::parking_timeout_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_timeout(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingTimeout", Kind::Secs)
+    }
+
+    /// The `ParkingTimeout` header as sent, unparsed (see [`parking_timeout`](Self::parking_timeout)).
     #[must_use]
     #[inline]
-    pub fn parking_timeout(&self) -> Option<Value<'a>> {
+    pub fn parking_timeout_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingTimeout")
     }
 
@@ -22190,6 +29496,29 @@ impl<'a> ParkedCallTimeOut<'a> {
         "ParkingDuration",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ParkeeChannelState", Kind::Unsigned),
+        (
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkeePriority", Kind::Unsigned),
+        ("ParkerChannelState", Kind::Unsigned),
+        (
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkerPriority", Kind::Unsigned),
+        ("ParkingTimeout", Kind::Secs),
+    ];
+
     /// The `ParkeeChannel` header.
     #[must_use]
     #[inline]
@@ -22198,18 +29527,45 @@ impl<'a> ParkedCallTimeOut<'a> {
     }
 
     /// `ParkeeChannelState`: A numeric code for the channel's current state, related to ParkeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_raw`](Self::parkee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkeeChannelState` header as sent, unparsed (see [`parkee_channel_state`](Self::parkee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelState")
     }
 
-    /// The `ParkeeChannelStateDesc` header.
+    /// The `ParkeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_desc_raw`](Self::parkee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkeeChannelStateDesc` header as sent, unparsed (see [`parkee_channel_state_desc`](Self::parkee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelStateDesc")
     }
 
@@ -22269,10 +29625,18 @@ impl<'a> ParkedCallTimeOut<'a> {
         self.0.get("ParkeeExten")
     }
 
-    /// The `ParkeePriority` header.
+    /// The `ParkeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_priority_raw`](Self::parkee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeePriority", Kind::Unsigned)
+    }
+
+    /// The `ParkeePriority` header as sent, unparsed (see [`parkee_priority`](Self::parkee_priority)).
     #[must_use]
     #[inline]
-    pub fn parkee_priority(&self) -> Option<Value<'a>> {
+    pub fn parkee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeePriority")
     }
 
@@ -22298,18 +29662,45 @@ impl<'a> ParkedCallTimeOut<'a> {
     }
 
     /// `ParkerChannelState`: A numeric code for the channel's current state, related to ParkerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_raw`](Self::parker_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkerChannelState` header as sent, unparsed (see [`parker_channel_state`](Self::parker_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelState")
     }
 
-    /// The `ParkerChannelStateDesc` header.
+    /// The `ParkerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_desc_raw`](Self::parker_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkerChannelStateDesc` header as sent, unparsed (see [`parker_channel_state_desc`](Self::parker_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelStateDesc")
     }
 
@@ -22369,10 +29760,18 @@ impl<'a> ParkedCallTimeOut<'a> {
         self.0.get("ParkerExten")
     }
 
-    /// The `ParkerPriority` header.
+    /// The `ParkerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_priority_raw`](Self::parker_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerPriority", Kind::Unsigned)
+    }
+
+    /// The `ParkerPriority` header as sent, unparsed (see [`parker_priority`](Self::parker_priority)).
     #[must_use]
     #[inline]
-    pub fn parker_priority(&self) -> Option<Value<'a>> {
+    pub fn parker_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerPriority")
     }
 
@@ -22412,9 +29811,19 @@ impl<'a> ParkedCallTimeOut<'a> {
     }
 
     /// `ParkingTimeout`: Time remaining until the parkee is forcefully removed from parking in seconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_timeout_raw`](Self::parking_timeout_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_timeout(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingTimeout", Kind::Secs)
+    }
+
+    /// The `ParkingTimeout` header as sent, unparsed (see [`parking_timeout`](Self::parking_timeout)).
     #[must_use]
     #[inline]
-    pub fn parking_timeout(&self) -> Option<Value<'a>> {
+    pub fn parking_timeout_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingTimeout")
     }
 
@@ -22450,6 +29859,15 @@ impl<'a> PeerStatus<'a> {
         "Time",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "PeerStatus",
+            Kind::Enum(values::PeerStatus::VALUES, values::PeerStatus::NAMES),
+        ),
+        ("Cause", Kind::Cause),
+    ];
+
     /// `ChannelType`: The channel technology of the peer.
     #[must_use]
     #[inline]
@@ -22466,17 +29884,41 @@ impl<'a> PeerStatus<'a> {
 
     /// `PeerStatus`: New status of the peer.
     ///
+    /// Parsed as [`values::PeerStatus`].
+    ///
     /// The docs list `Unknown`, `Registered`, `Unregistered`, `Rejected`, `Lagged`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`peer_status_raw`](Self::peer_status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn peer_status(&self) -> Result<Option<values::PeerStatus>, FieldError> {
+        field::get(
+            self.0,
+            "PeerStatus",
+            Kind::Enum(values::PeerStatus::VALUES, values::PeerStatus::NAMES),
+        )
+    }
+
+    /// The `PeerStatus` header as sent, unparsed (see [`peer_status`](Self::peer_status)).
     #[must_use]
     #[inline]
-    pub fn peer_status(&self) -> Option<Value<'a>> {
+    pub fn peer_status_raw(&self) -> Option<Value<'a>> {
         self.0.get("PeerStatus")
     }
 
     /// `Cause`: The reason the status has changed.
+    ///
+    /// Parsed as [`HangupCause`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`cause_raw`](Self::cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn cause(&self) -> Result<Option<HangupCause>, FieldError> {
+        field::get(self.0, "Cause", Kind::Cause)
+    }
+
+    /// The `Cause` header as sent, unparsed (see [`cause`](Self::cause)).
     #[must_use]
     #[inline]
-    pub fn cause(&self) -> Option<Value<'a>> {
+    pub fn cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("Cause")
     }
 
@@ -22547,6 +29989,28 @@ impl<'a> Pickup<'a> {
         "TargetLinkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("TargetChannelState", Kind::Unsigned),
+        (
+            "TargetChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("TargetPriority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -22555,18 +30019,43 @@ impl<'a> Pickup<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -22626,10 +30115,18 @@ impl<'a> Pickup<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -22655,18 +30152,45 @@ impl<'a> Pickup<'a> {
     }
 
     /// `TargetChannelState`: A numeric code for the channel's current state, related to TargetChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`target_channel_state_raw`](Self::target_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn target_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TargetChannelState", Kind::Unsigned)
+    }
+
+    /// The `TargetChannelState` header as sent, unparsed (see [`target_channel_state`](Self::target_channel_state)).
     #[must_use]
     #[inline]
-    pub fn target_channel_state(&self) -> Option<Value<'a>> {
+    pub fn target_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("TargetChannelState")
     }
 
-    /// The `TargetChannelStateDesc` header.
+    /// The `TargetChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`target_channel_state_desc_raw`](Self::target_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn target_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "TargetChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `TargetChannelStateDesc` header as sent, unparsed (see [`target_channel_state_desc`](Self::target_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn target_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn target_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("TargetChannelStateDesc")
     }
 
@@ -22726,10 +30250,18 @@ impl<'a> Pickup<'a> {
         self.0.get("TargetExten")
     }
 
-    /// The `TargetPriority` header.
+    /// The `TargetPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`target_priority_raw`](Self::target_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn target_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "TargetPriority", Kind::Unsigned)
+    }
+
+    /// The `TargetPriority` header as sent, unparsed (see [`target_priority`](Self::target_priority)).
     #[must_use]
     #[inline]
-    pub fn target_priority(&self) -> Option<Value<'a>> {
+    pub fn target_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("TargetPriority")
     }
 
@@ -22763,6 +30295,9 @@ impl<'a> PresenceStateChange<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Presentity", "Status", "Subtype", "Message"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Presentity`: The entity whose presence state has changed.
     #[must_use]
@@ -22809,6 +30344,9 @@ impl<'a> PresenceStateListComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["EventList", "ListItems"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("ListItems", Kind::Unsigned)];
+
     /// `EventList`: Conveys the status of the event list.
     #[must_use]
     #[inline]
@@ -22817,9 +30355,19 @@ impl<'a> PresenceStateListComplete<'a> {
     }
 
     /// `ListItems`: Conveys the number of statuses reported.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`list_items_raw`](Self::list_items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn list_items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ListItems", Kind::Unsigned)
+    }
+
+    /// The `ListItems` header as sent, unparsed (see [`list_items`](Self::list_items)).
     #[must_use]
     #[inline]
-    pub fn list_items(&self) -> Option<Value<'a>> {
+    pub fn list_items_raw(&self) -> Option<Value<'a>> {
         self.0.get("ListItems")
     }
 }
@@ -22840,6 +30388,9 @@ impl<'a> PresenceStatus<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] =
         &["Exten", "Context", "Hint", "Status", "Subtype", "Message"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// The `Exten` header.
     #[must_use]
@@ -22919,6 +30470,22 @@ impl<'a> QueueCallerAbandon<'a> {
         "HoldTime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Position", Kind::Unsigned),
+        ("OriginalPosition", Kind::Unsigned),
+        ("HoldTime", Kind::Secs),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -22927,18 +30494,43 @@ impl<'a> QueueCallerAbandon<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -22998,10 +30590,18 @@ impl<'a> QueueCallerAbandon<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -23027,23 +30627,53 @@ impl<'a> QueueCallerAbandon<'a> {
     }
 
     /// `Position`: This channel's current position in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`position_raw`](Self::position_raw) gives the bytes as sent.
+    #[inline]
+    pub fn position(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Position", Kind::Unsigned)
+    }
+
+    /// The `Position` header as sent, unparsed (see [`position`](Self::position)).
     #[must_use]
     #[inline]
-    pub fn position(&self) -> Option<Value<'a>> {
+    pub fn position_raw(&self) -> Option<Value<'a>> {
         self.0.get("Position")
     }
 
     /// `OriginalPosition`: The channel's original position in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`original_position_raw`](Self::original_position_raw) gives the bytes as sent.
+    #[inline]
+    pub fn original_position(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "OriginalPosition", Kind::Unsigned)
+    }
+
+    /// The `OriginalPosition` header as sent, unparsed (see [`original_position`](Self::original_position)).
     #[must_use]
     #[inline]
-    pub fn original_position(&self) -> Option<Value<'a>> {
+    pub fn original_position_raw(&self) -> Option<Value<'a>> {
         self.0.get("OriginalPosition")
     }
 
     /// `HoldTime`: The time the channel was in the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`hold_time_raw`](Self::hold_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn hold_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "HoldTime", Kind::Secs)
+    }
+
+    /// The `HoldTime` header as sent, unparsed (see [`hold_time`](Self::hold_time)).
     #[must_use]
     #[inline]
-    pub fn hold_time(&self) -> Option<Value<'a>> {
+    pub fn hold_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("HoldTime")
     }
 }
@@ -23082,6 +30712,21 @@ impl<'a> QueueCallerJoin<'a> {
         "Count",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Position", Kind::Unsigned),
+        ("Count", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -23090,18 +30735,43 @@ impl<'a> QueueCallerJoin<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -23161,10 +30831,18 @@ impl<'a> QueueCallerJoin<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -23190,16 +30868,36 @@ impl<'a> QueueCallerJoin<'a> {
     }
 
     /// `Position`: This channel's current position in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`position_raw`](Self::position_raw) gives the bytes as sent.
+    #[inline]
+    pub fn position(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Position", Kind::Unsigned)
+    }
+
+    /// The `Position` header as sent, unparsed (see [`position`](Self::position)).
     #[must_use]
     #[inline]
-    pub fn position(&self) -> Option<Value<'a>> {
+    pub fn position_raw(&self) -> Option<Value<'a>> {
         self.0.get("Position")
     }
 
     /// `Count`: The total number of channels in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`count_raw`](Self::count_raw) gives the bytes as sent.
+    #[inline]
+    pub fn count(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Count", Kind::Unsigned)
+    }
+
+    /// The `Count` header as sent, unparsed (see [`count`](Self::count)).
     #[must_use]
     #[inline]
-    pub fn count(&self) -> Option<Value<'a>> {
+    pub fn count_raw(&self) -> Option<Value<'a>> {
         self.0.get("Count")
     }
 }
@@ -23238,6 +30936,21 @@ impl<'a> QueueCallerLeave<'a> {
         "Position",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Count", Kind::Unsigned),
+        ("Position", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -23246,18 +30959,43 @@ impl<'a> QueueCallerLeave<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -23317,10 +31055,18 @@ impl<'a> QueueCallerLeave<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -23346,16 +31092,36 @@ impl<'a> QueueCallerLeave<'a> {
     }
 
     /// `Count`: The total number of channels in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`count_raw`](Self::count_raw) gives the bytes as sent.
+    #[inline]
+    pub fn count(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Count", Kind::Unsigned)
+    }
+
+    /// The `Count` header as sent, unparsed (see [`count`](Self::count)).
     #[must_use]
     #[inline]
-    pub fn count(&self) -> Option<Value<'a>> {
+    pub fn count_raw(&self) -> Option<Value<'a>> {
         self.0.get("Count")
     }
 
     /// `Position`: This channel's current position in the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`position_raw`](Self::position_raw) gives the bytes as sent.
+    #[inline]
+    pub fn position(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Position", Kind::Unsigned)
+    }
+
+    /// The `Position` header as sent, unparsed (see [`position`](Self::position)).
     #[must_use]
     #[inline]
-    pub fn position(&self) -> Option<Value<'a>> {
+    pub fn position_raw(&self) -> Option<Value<'a>> {
         self.0.get("Position")
     }
 }
@@ -23387,6 +31153,13 @@ impl<'a> QueueEntry<'a> {
         "Priority",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Position", Kind::Unsigned),
+        ("Wait", Kind::Secs),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -23395,9 +31168,19 @@ impl<'a> QueueEntry<'a> {
     }
 
     /// `Position`: The caller's position within the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`position_raw`](Self::position_raw) gives the bytes as sent.
+    #[inline]
+    pub fn position(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Position", Kind::Unsigned)
+    }
+
+    /// The `Position` header as sent, unparsed (see [`position`](Self::position)).
     #[must_use]
     #[inline]
-    pub fn position(&self) -> Option<Value<'a>> {
+    pub fn position_raw(&self) -> Option<Value<'a>> {
         self.0.get("Position")
     }
 
@@ -23444,16 +31227,36 @@ impl<'a> QueueEntry<'a> {
     }
 
     /// `Wait`: The caller's wait time.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wait_raw`](Self::wait_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wait(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wait", Kind::Secs)
+    }
+
+    /// The `Wait` header as sent, unparsed (see [`wait`](Self::wait)).
     #[must_use]
     #[inline]
-    pub fn wait(&self) -> Option<Value<'a>> {
+    pub fn wait_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wait")
     }
 
     /// `Priority`: The caller's priority within the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 }
@@ -23491,6 +31294,27 @@ impl<'a> QueueMemberAdded<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -23519,74 +31343,168 @@ impl<'a> QueueMemberAdded<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -23597,19 +31515,37 @@ impl<'a> QueueMemberAdded<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -23647,6 +31583,27 @@ impl<'a> QueueMemberPause<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -23675,74 +31632,168 @@ impl<'a> QueueMemberPause<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -23753,19 +31804,37 @@ impl<'a> QueueMemberPause<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -23803,6 +31872,27 @@ impl<'a> QueueMemberPenalty<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -23831,74 +31921,168 @@ impl<'a> QueueMemberPenalty<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -23909,19 +32093,37 @@ impl<'a> QueueMemberPenalty<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -23959,6 +32161,27 @@ impl<'a> QueueMemberRemoved<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -23987,74 +32210,168 @@ impl<'a> QueueMemberRemoved<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -24065,19 +32382,37 @@ impl<'a> QueueMemberRemoved<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -24115,6 +32450,27 @@ impl<'a> QueueMemberRinginuse<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -24143,74 +32499,168 @@ impl<'a> QueueMemberRinginuse<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -24221,19 +32671,37 @@ impl<'a> QueueMemberRinginuse<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -24271,6 +32739,27 @@ impl<'a> QueueMemberStatus<'a> {
         "Wrapuptime",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        ),
+        ("Penalty", Kind::Signed),
+        ("CallsTaken", Kind::Unsigned),
+        ("LastCall", Kind::Epoch),
+        ("LastPause", Kind::Epoch),
+        ("LoginTime", Kind::Epoch),
+        ("InCall", Kind::Bool),
+        (
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        ),
+        ("Paused", Kind::Bool),
+        ("Ringinuse", Kind::Bool),
+        ("Wrapuptime", Kind::Secs),
+    ];
+
     /// `Queue`: The name of the queue.
     #[must_use]
     #[inline]
@@ -24299,74 +32788,168 @@ impl<'a> QueueMemberStatus<'a> {
         self.0.get("StateInterface")
     }
 
-    /// The `Membership` header.
+    /// The `Membership` header, as [`values::Membership`].
     ///
     /// The docs list `dynamic`, `realtime`, `static`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`membership_raw`](Self::membership_raw) gives the bytes as sent.
+    #[inline]
+    pub fn membership(&self) -> Result<Option<values::Membership>, FieldError> {
+        field::get(
+            self.0,
+            "Membership",
+            Kind::Enum(values::Membership::VALUES, values::Membership::NAMES),
+        )
+    }
+
+    /// The `Membership` header as sent, unparsed (see [`membership`](Self::membership)).
     #[must_use]
     #[inline]
-    pub fn membership(&self) -> Option<Value<'a>> {
+    pub fn membership_raw(&self) -> Option<Value<'a>> {
         self.0.get("Membership")
     }
 
     /// `Penalty`: The penalty associated with the queue member.
+    ///
+    /// Parsed as `i32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`penalty_raw`](Self::penalty_raw) gives the bytes as sent.
+    #[inline]
+    pub fn penalty(&self) -> Result<Option<i32>, FieldError> {
+        field::get(self.0, "Penalty", Kind::Signed)
+    }
+
+    /// The `Penalty` header as sent, unparsed (see [`penalty`](Self::penalty)).
     #[must_use]
     #[inline]
-    pub fn penalty(&self) -> Option<Value<'a>> {
+    pub fn penalty_raw(&self) -> Option<Value<'a>> {
         self.0.get("Penalty")
     }
 
     /// `CallsTaken`: The number of calls this queue member has serviced.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_taken_raw`](Self::calls_taken_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls_taken(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "CallsTaken", Kind::Unsigned)
+    }
+
+    /// The `CallsTaken` header as sent, unparsed (see [`calls_taken`](Self::calls_taken)).
     #[must_use]
     #[inline]
-    pub fn calls_taken(&self) -> Option<Value<'a>> {
+    pub fn calls_taken_raw(&self) -> Option<Value<'a>> {
         self.0.get("CallsTaken")
     }
 
     /// `LastCall`: The time this member last took a call, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_call_raw`](Self::last_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_call(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastCall", Kind::Epoch)
+    }
+
+    /// The `LastCall` header as sent, unparsed (see [`last_call`](Self::last_call)).
     #[must_use]
     #[inline]
-    pub fn last_call(&self) -> Option<Value<'a>> {
+    pub fn last_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastCall")
     }
 
     /// `LastPause`: The time when started last paused the queue member.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`last_pause_raw`](Self::last_pause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn last_pause(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LastPause", Kind::Epoch)
+    }
+
+    /// The `LastPause` header as sent, unparsed (see [`last_pause`](Self::last_pause)).
     #[must_use]
     #[inline]
-    pub fn last_pause(&self) -> Option<Value<'a>> {
+    pub fn last_pause_raw(&self) -> Option<Value<'a>> {
         self.0.get("LastPause")
     }
 
     /// `LoginTime`: The time this member logged in to the queue, expressed in seconds since 00:00, Jan 1, 1970 UTC.
+    ///
+    /// Parsed as [`Timestamp`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`login_time_raw`](Self::login_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn login_time(&self) -> Result<Option<Timestamp>, FieldError> {
+        field::get(self.0, "LoginTime", Kind::Epoch)
+    }
+
+    /// The `LoginTime` header as sent, unparsed (see [`login_time`](Self::login_time)).
     #[must_use]
     #[inline]
-    pub fn login_time(&self) -> Option<Value<'a>> {
+    pub fn login_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("LoginTime")
     }
 
     /// `InCall`: Set to 1 if member is in call.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`in_call_raw`](Self::in_call_raw) gives the bytes as sent.
+    #[inline]
+    pub fn in_call(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "InCall", Kind::Bool)
+    }
+
+    /// The `InCall` header as sent, unparsed (see [`in_call`](Self::in_call)).
     #[must_use]
     #[inline]
-    pub fn in_call(&self) -> Option<Value<'a>> {
+    pub fn in_call_raw(&self) -> Option<Value<'a>> {
         self.0.get("InCall")
     }
 
     /// `Status`: The numeric device state status of the queue member.
     ///
+    /// Parsed as [`values::DeviceState`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::DeviceState>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::DeviceState::VALUES, values::DeviceState::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
-    /// The `Paused` header.
+    /// The `Paused` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`paused_raw`](Self::paused_raw) gives the bytes as sent.
+    #[inline]
+    pub fn paused(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Paused", Kind::Bool)
+    }
+
+    /// The `Paused` header as sent, unparsed (see [`paused`](Self::paused)).
     #[must_use]
     #[inline]
-    pub fn paused(&self) -> Option<Value<'a>> {
+    pub fn paused_raw(&self) -> Option<Value<'a>> {
         self.0.get("Paused")
     }
 
@@ -24377,19 +32960,37 @@ impl<'a> QueueMemberStatus<'a> {
         self.0.get("PausedReason")
     }
 
-    /// The `Ringinuse` header.
+    /// The `Ringinuse` header, as `bool`.
     ///
     /// The docs list `0`, `1`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`ringinuse_raw`](Self::ringinuse_raw) gives the bytes as sent.
+    #[inline]
+    pub fn ringinuse(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Ringinuse", Kind::Bool)
+    }
+
+    /// The `Ringinuse` header as sent, unparsed (see [`ringinuse`](Self::ringinuse)).
     #[must_use]
     #[inline]
-    pub fn ringinuse(&self) -> Option<Value<'a>> {
+    pub fn ringinuse_raw(&self) -> Option<Value<'a>> {
         self.0.get("Ringinuse")
     }
 
     /// `Wrapuptime`: The Wrapup Time of the queue member.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`wrapuptime_raw`](Self::wrapuptime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn wrapuptime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Wrapuptime", Kind::Secs)
+    }
+
+    /// The `Wrapuptime` header as sent, unparsed (see [`wrapuptime`](Self::wrapuptime)).
     #[must_use]
     #[inline]
-    pub fn wrapuptime(&self) -> Option<Value<'a>> {
+    pub fn wrapuptime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Wrapuptime")
     }
 }
@@ -24420,10 +33021,30 @@ impl<'a> QueueParams<'a> {
         "ServicelevelPerf2",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("Max", Kind::Unsigned),
+        ("Calls", Kind::Unsigned),
+        ("Holdtime", Kind::Secs),
+        ("TalkTime", Kind::Secs),
+        ("Completed", Kind::Unsigned),
+        ("Abandoned", Kind::Unsigned),
+    ];
+
     /// `Max`: The name of the queue.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`max_raw`](Self::max_raw) gives the bytes as sent.
+    #[inline]
+    pub fn max(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Max", Kind::Unsigned)
+    }
+
+    /// The `Max` header as sent, unparsed (see [`max`](Self::max)).
     #[must_use]
     #[inline]
-    pub fn max(&self) -> Option<Value<'a>> {
+    pub fn max_raw(&self) -> Option<Value<'a>> {
         self.0.get("Max")
     }
 
@@ -24435,37 +33056,87 @@ impl<'a> QueueParams<'a> {
     }
 
     /// `Calls`: The queue member's channel technology or location.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`calls_raw`](Self::calls_raw) gives the bytes as sent.
+    #[inline]
+    pub fn calls(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Calls", Kind::Unsigned)
+    }
+
+    /// The `Calls` header as sent, unparsed (see [`calls`](Self::calls)).
     #[must_use]
     #[inline]
-    pub fn calls(&self) -> Option<Value<'a>> {
+    pub fn calls_raw(&self) -> Option<Value<'a>> {
         self.0.get("Calls")
     }
 
     /// `Holdtime`: The queue's hold time.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`holdtime_raw`](Self::holdtime_raw) gives the bytes as sent.
+    #[inline]
+    pub fn holdtime(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Holdtime", Kind::Secs)
+    }
+
+    /// The `Holdtime` header as sent, unparsed (see [`holdtime`](Self::holdtime)).
     #[must_use]
     #[inline]
-    pub fn holdtime(&self) -> Option<Value<'a>> {
+    pub fn holdtime_raw(&self) -> Option<Value<'a>> {
         self.0.get("Holdtime")
     }
 
     /// `TalkTime`: The queue's talk time.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`talk_time_raw`](Self::talk_time_raw) gives the bytes as sent.
+    #[inline]
+    pub fn talk_time(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "TalkTime", Kind::Secs)
+    }
+
+    /// The `TalkTime` header as sent, unparsed (see [`talk_time`](Self::talk_time)).
     #[must_use]
     #[inline]
-    pub fn talk_time(&self) -> Option<Value<'a>> {
+    pub fn talk_time_raw(&self) -> Option<Value<'a>> {
         self.0.get("TalkTime")
     }
 
     /// `Completed`: The queue's completion time.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`completed_raw`](Self::completed_raw) gives the bytes as sent.
+    #[inline]
+    pub fn completed(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Completed", Kind::Unsigned)
+    }
+
+    /// The `Completed` header as sent, unparsed (see [`completed`](Self::completed)).
     #[must_use]
     #[inline]
-    pub fn completed(&self) -> Option<Value<'a>> {
+    pub fn completed_raw(&self) -> Option<Value<'a>> {
         self.0.get("Completed")
     }
 
     /// `Abandoned`: The queue's call abandonment metric.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`abandoned_raw`](Self::abandoned_raw) gives the bytes as sent.
+    #[inline]
+    pub fn abandoned(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Abandoned", Kind::Unsigned)
+    }
+
+    /// The `Abandoned` header as sent, unparsed (see [`abandoned`](Self::abandoned)).
     #[must_use]
     #[inline]
-    pub fn abandoned(&self) -> Option<Value<'a>> {
+    pub fn abandoned_raw(&self) -> Option<Value<'a>> {
         self.0.get("Abandoned")
     }
 
@@ -24536,6 +33207,20 @@ impl<'a> RTCPReceived<'a> {
         "ReportXDLSR",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("PT", Kind::Enum(values::Pt::VALUES, values::Pt::NAMES)),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -24544,18 +33229,43 @@ impl<'a> RTCPReceived<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -24615,10 +33325,18 @@ impl<'a> RTCPReceived<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -24645,10 +33363,24 @@ impl<'a> RTCPReceived<'a> {
 
     /// `PT`: The type of packet for this RTCP report.
     ///
+    /// Parsed as [`values::Pt`].
+    ///
     /// The docs list `200(SR)`, `201(RR)`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pt_raw`](Self::pt_raw) gives the bytes as sent.
+    #[inline]
+    pub fn pt(&self) -> Result<Option<values::Pt>, FieldError> {
+        field::get(
+            self.0,
+            "PT",
+            Kind::Enum(values::Pt::VALUES, values::Pt::NAMES),
+        )
+    }
+
+    /// The `PT` header as sent, unparsed (see [`pt`](Self::pt)).
     #[must_use]
     #[inline]
-    pub fn pt(&self) -> Option<Value<'a>> {
+    pub fn pt_raw(&self) -> Option<Value<'a>> {
         self.0.get("PT")
     }
 
@@ -24813,6 +33545,20 @@ impl<'a> RTCPSent<'a> {
         "ReportXDLSR",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("PT", Kind::Enum(values::Pt::VALUES, values::Pt::NAMES)),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -24821,18 +33567,43 @@ impl<'a> RTCPSent<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -24892,10 +33663,18 @@ impl<'a> RTCPSent<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -24922,10 +33701,24 @@ impl<'a> RTCPSent<'a> {
 
     /// `PT`: The type of packet for this RTCP report.
     ///
+    /// Parsed as [`values::Pt`].
+    ///
     /// The docs list `200(SR)`, `201(RR)`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pt_raw`](Self::pt_raw) gives the bytes as sent.
+    #[inline]
+    pub fn pt(&self) -> Result<Option<values::Pt>, FieldError> {
+        field::get(
+            self.0,
+            "PT",
+            Kind::Enum(values::Pt::VALUES, values::Pt::NAMES),
+        )
+    }
+
+    /// The `PT` header as sent, unparsed (see [`pt`](Self::pt)).
     #[must_use]
     #[inline]
-    pub fn pt(&self) -> Option<Value<'a>> {
+    pub fn pt_raw(&self) -> Option<Value<'a>> {
         self.0.get("PT")
     }
 
@@ -25073,6 +33866,20 @@ impl<'a> ReceiveFAX<'a> {
         "FileName",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("PagesTransferred", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -25081,18 +33888,43 @@ impl<'a> ReceiveFAX<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -25152,10 +33984,18 @@ impl<'a> ReceiveFAX<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -25188,9 +34028,19 @@ impl<'a> ReceiveFAX<'a> {
     }
 
     /// `PagesTransferred`: The number of pages that have been transferred.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pages_transferred_raw`](Self::pages_transferred_raw) gives the bytes as sent.
+    #[inline]
+    pub fn pages_transferred(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "PagesTransferred", Kind::Unsigned)
+    }
+
+    /// The `PagesTransferred` header as sent, unparsed (see [`pages_transferred`](Self::pages_transferred)).
     #[must_use]
     #[inline]
-    pub fn pages_transferred(&self) -> Option<Value<'a>> {
+    pub fn pages_transferred_raw(&self) -> Option<Value<'a>> {
         self.0.get("PagesTransferred")
     }
 
@@ -25232,6 +34082,18 @@ impl<'a> Registry<'a> {
     pub const FIELDS: &'static [&'static str] =
         &["ChannelType", "Username", "Domain", "Status", "Cause"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Status",
+            Kind::Enum(
+                values::RegistryStatus::VALUES,
+                values::RegistryStatus::NAMES,
+            ),
+        ),
+        ("Cause", Kind::Cause),
+    ];
+
     /// `ChannelType`: The type of channel that was registered (or not).
     #[must_use]
     #[inline]
@@ -25255,17 +34117,44 @@ impl<'a> Registry<'a> {
 
     /// `Status`: The status of the registration request.
     ///
+    /// Parsed as [`values::RegistryStatus`].
+    ///
     /// The docs list `Registered`, `Unregistered`, `Rejected`, `Failed`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::RegistryStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(
+                values::RegistryStatus::VALUES,
+                values::RegistryStatus::NAMES,
+            ),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 
     /// `Cause`: What caused the rejection of the request, if available.
+    ///
+    /// Parsed as [`HangupCause`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`cause_raw`](Self::cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn cause(&self) -> Result<Option<HangupCause>, FieldError> {
+        field::get(self.0, "Cause", Kind::Cause)
+    }
+
+    /// The `Cause` header as sent, unparsed (see [`cause`](Self::cause)).
     #[must_use]
     #[inline]
-    pub fn cause(&self) -> Option<Value<'a>> {
+    pub fn cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("Cause")
     }
 }
@@ -25286,6 +34175,12 @@ impl<'a> Reload<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::ReloadStatus::VALUES, values::ReloadStatus::NAMES),
+    )];
+
     /// `Module`: The name of the module that was reloaded, or All if all modules were reloaded.
     #[must_use]
     #[inline]
@@ -25295,10 +34190,24 @@ impl<'a> Reload<'a> {
 
     /// `Status`: The numeric status code denoting the success or failure of the reload request.
     ///
+    /// Parsed as [`values::ReloadStatus`].
+    ///
     /// The docs list `0`, `1`, `2`, `3`, `4`, `5`, `6`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::ReloadStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::ReloadStatus::VALUES, values::ReloadStatus::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -25318,6 +34227,9 @@ impl<'a> Rename<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &[];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 }
 
 super::event_common!(Rename);
@@ -25349,19 +34261,53 @@ impl<'a> RequestBadFormat<'a> {
         "RequestParams",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -25425,10 +34371,20 @@ impl<'a> RequestBadFormat<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 
@@ -25471,19 +34427,53 @@ impl<'a> RequestNotAllowed<'a> {
         "RequestParams",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -25547,10 +34537,20 @@ impl<'a> RequestNotAllowed<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 
@@ -25592,19 +34592,53 @@ impl<'a> RequestNotSupported<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -25668,10 +34702,20 @@ impl<'a> RequestNotSupported<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -25699,6 +34743,9 @@ impl<'a> ResourceListDetail<'a> {
         "NotificationBatchInterval",
         "ResourceDisplayName",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -25787,6 +34834,20 @@ impl<'a> SendFAX<'a> {
         "FileName",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("PagesTransferred", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -25795,18 +34856,43 @@ impl<'a> SendFAX<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -25866,10 +34952,18 @@ impl<'a> SendFAX<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -25902,9 +34996,19 @@ impl<'a> SendFAX<'a> {
     }
 
     /// `PagesTransferred`: The number of pages that have been transferred.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`pages_transferred_raw`](Self::pages_transferred_raw) gives the bytes as sent.
+    #[inline]
+    pub fn pages_transferred(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "PagesTransferred", Kind::Unsigned)
+    }
+
+    /// The `PagesTransferred` header as sent, unparsed (see [`pages_transferred`](Self::pages_transferred)).
     #[must_use]
     #[inline]
-    pub fn pages_transferred(&self) -> Option<Value<'a>> {
+    pub fn pages_transferred_raw(&self) -> Option<Value<'a>> {
         self.0.get("PagesTransferred")
     }
 
@@ -25956,19 +35060,53 @@ impl<'a> SessionLimit<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -26025,10 +35163,20 @@ impl<'a> SessionLimit<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -26049,21 +35197,54 @@ impl<'a> Shutdown<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Shutdown", "Restart"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        (
+            "Shutdown",
+            Kind::Enum(values::Shutdown::VALUES, values::Shutdown::NAMES),
+        ),
+        ("Restart", Kind::Bool),
+    ];
+
     /// `Shutdown`: Whether the shutdown is proceeding cleanly (all channels were hungup successfully) or uncleanly (channels will be terminated).
     ///
+    /// Parsed as [`values::Shutdown`].
+    ///
     /// The docs list `Uncleanly`, `Cleanly`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`shutdown_raw`](Self::shutdown_raw) gives the bytes as sent.
+    #[inline]
+    pub fn shutdown(&self) -> Result<Option<values::Shutdown>, FieldError> {
+        field::get(
+            self.0,
+            "Shutdown",
+            Kind::Enum(values::Shutdown::VALUES, values::Shutdown::NAMES),
+        )
+    }
+
+    /// The `Shutdown` header as sent, unparsed (see [`shutdown`](Self::shutdown)).
     #[must_use]
     #[inline]
-    pub fn shutdown(&self) -> Option<Value<'a>> {
+    pub fn shutdown_raw(&self) -> Option<Value<'a>> {
         self.0.get("Shutdown")
     }
 
     /// `Restart`: Whether or not a restart will occur.
     ///
+    /// Parsed as `bool`.
+    ///
     /// The docs list `True`, `False`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`restart_raw`](Self::restart_raw) gives the bytes as sent.
+    #[inline]
+    pub fn restart(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "Restart", Kind::Bool)
+    }
+
+    /// The `Restart` header as sent, unparsed (see [`restart`](Self::restart)).
     #[must_use]
     #[inline]
-    pub fn restart(&self) -> Option<Value<'a>> {
+    pub fn restart_raw(&self) -> Option<Value<'a>> {
         self.0.get("Restart")
     }
 }
@@ -26100,6 +35281,20 @@ impl<'a> SoftHangupRequest<'a> {
         "Cause",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Cause", Kind::Cause),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -26108,18 +35303,43 @@ impl<'a> SoftHangupRequest<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -26179,10 +35399,18 @@ impl<'a> SoftHangupRequest<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -26201,9 +35429,19 @@ impl<'a> SoftHangupRequest<'a> {
     }
 
     /// `Cause`: A numeric cause code for why the channel was hung up.
+    ///
+    /// Parsed as [`HangupCause`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`cause_raw`](Self::cause_raw) gives the bytes as sent.
+    #[inline]
+    pub fn cause(&self) -> Result<Option<HangupCause>, FieldError> {
+        field::get(self.0, "Cause", Kind::Cause)
+    }
+
+    /// The `Cause` header as sent, unparsed (see [`cause`](Self::cause)).
     #[must_use]
     #[inline]
-    pub fn cause(&self) -> Option<Value<'a>> {
+    pub fn cause_raw(&self) -> Option<Value<'a>> {
         self.0.get("Cause")
     }
 }
@@ -26223,6 +35461,9 @@ impl<'a> SpanAlarm<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Span", "Alarm"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Span`: The span on which the alarm occurred.
     #[must_use]
@@ -26254,6 +35495,9 @@ impl<'a> SpanAlarmClear<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Span"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Span`: The span on which the alarm was cleared.
     #[must_use]
@@ -26311,6 +35555,20 @@ impl<'a> Status<'a> {
         "Seconds",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+        ("Seconds", Kind::Secs),
+    ];
+
     /// The `ActionID` header.
     ///
     /// Not always sent.
@@ -26328,18 +35586,43 @@ impl<'a> Status<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -26399,10 +35682,18 @@ impl<'a> Status<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -26526,9 +35817,19 @@ impl<'a> Status<'a> {
     }
 
     /// `Seconds`: Number of seconds the channel has been active.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`seconds_raw`](Self::seconds_raw) gives the bytes as sent.
+    #[inline]
+    pub fn seconds(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "Seconds", Kind::Secs)
+    }
+
+    /// The `Seconds` header as sent, unparsed (see [`seconds`](Self::seconds)).
     #[must_use]
     #[inline]
-    pub fn seconds(&self) -> Option<Value<'a>> {
+    pub fn seconds_raw(&self) -> Option<Value<'a>> {
         self.0.get("Seconds")
     }
 }
@@ -26549,10 +35850,23 @@ impl<'a> StatusComplete<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Items"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[("Items", Kind::Unsigned)];
+
     /// `Items`: Number of Status events returned.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`items_raw`](Self::items_raw) gives the bytes as sent.
+    #[inline]
+    pub fn items(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Items", Kind::Unsigned)
+    }
+
+    /// The `Items` header as sent, unparsed (see [`items`](Self::items)).
     #[must_use]
     #[inline]
-    pub fn items(&self) -> Option<Value<'a>> {
+    pub fn items_raw(&self) -> Option<Value<'a>> {
         self.0.get("Items")
     }
 }
@@ -26585,19 +35899,54 @@ impl<'a> SuccessfulAuth<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("UsingPassword", Kind::Bool),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -26644,9 +35993,19 @@ impl<'a> SuccessfulAuth<'a> {
     }
 
     /// `UsingPassword`: Whether or not the authentication attempt included a password.
+    ///
+    /// Parsed as `bool`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`using_password_raw`](Self::using_password_raw) gives the bytes as sent.
+    #[inline]
+    pub fn using_password(&self) -> Result<Option<bool>, FieldError> {
+        field::get(self.0, "UsingPassword", Kind::Bool)
+    }
+
+    /// The `UsingPassword` header as sent, unparsed (see [`using_password`](Self::using_password)).
     #[must_use]
     #[inline]
-    pub fn using_password(&self) -> Option<Value<'a>> {
+    pub fn using_password_raw(&self) -> Option<Value<'a>> {
         self.0.get("UsingPassword")
     }
 
@@ -26661,10 +36020,20 @@ impl<'a> SuccessfulAuth<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -26716,6 +36085,9 @@ impl<'a> TransportDetail<'a> {
         "TcpKeepaliveProbeCount",
         "EndpointName",
     ];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `ObjectType`: The object's type.
     #[must_use]
@@ -26999,6 +36371,38 @@ impl<'a> UnParkedCall<'a> {
         "RetrieverLinkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ParkeeChannelState", Kind::Unsigned),
+        (
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkeePriority", Kind::Unsigned),
+        ("ParkerChannelState", Kind::Unsigned),
+        (
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("ParkerPriority", Kind::Unsigned),
+        ("ParkingTimeout", Kind::Secs),
+        ("RetrieverChannelState", Kind::Unsigned),
+        (
+            "RetrieverChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("RetrieverPriority", Kind::Unsigned),
+    ];
+
     /// The `ParkeeChannel` header.
     #[must_use]
     #[inline]
@@ -27007,18 +36411,45 @@ impl<'a> UnParkedCall<'a> {
     }
 
     /// `ParkeeChannelState`: A numeric code for the channel's current state, related to ParkeeChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_raw`](Self::parkee_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeeChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkeeChannelState` header as sent, unparsed (see [`parkee_channel_state`](Self::parkee_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelState")
     }
 
-    /// The `ParkeeChannelStateDesc` header.
+    /// The `ParkeeChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_channel_state_desc_raw`](Self::parkee_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkeeChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkeeChannelStateDesc` header as sent, unparsed (see [`parkee_channel_state_desc`](Self::parkee_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parkee_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parkee_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeeChannelStateDesc")
     }
 
@@ -27078,10 +36509,18 @@ impl<'a> UnParkedCall<'a> {
         self.0.get("ParkeeExten")
     }
 
-    /// The `ParkeePriority` header.
+    /// The `ParkeePriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parkee_priority_raw`](Self::parkee_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parkee_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkeePriority", Kind::Unsigned)
+    }
+
+    /// The `ParkeePriority` header as sent, unparsed (see [`parkee_priority`](Self::parkee_priority)).
     #[must_use]
     #[inline]
-    pub fn parkee_priority(&self) -> Option<Value<'a>> {
+    pub fn parkee_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkeePriority")
     }
 
@@ -27107,18 +36546,45 @@ impl<'a> UnParkedCall<'a> {
     }
 
     /// `ParkerChannelState`: A numeric code for the channel's current state, related to ParkerChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_raw`](Self::parker_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerChannelState", Kind::Unsigned)
+    }
+
+    /// The `ParkerChannelState` header as sent, unparsed (see [`parker_channel_state`](Self::parker_channel_state)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelState")
     }
 
-    /// The `ParkerChannelStateDesc` header.
+    /// The `ParkerChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_channel_state_desc_raw`](Self::parker_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ParkerChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ParkerChannelStateDesc` header as sent, unparsed (see [`parker_channel_state_desc`](Self::parker_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn parker_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn parker_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerChannelStateDesc")
     }
 
@@ -27178,10 +36644,18 @@ impl<'a> UnParkedCall<'a> {
         self.0.get("ParkerExten")
     }
 
-    /// The `ParkerPriority` header.
+    /// The `ParkerPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parker_priority_raw`](Self::parker_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parker_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ParkerPriority", Kind::Unsigned)
+    }
+
+    /// The `ParkerPriority` header as sent, unparsed (see [`parker_priority`](Self::parker_priority)).
     #[must_use]
     #[inline]
-    pub fn parker_priority(&self) -> Option<Value<'a>> {
+    pub fn parker_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkerPriority")
     }
 
@@ -27221,9 +36695,19 @@ impl<'a> UnParkedCall<'a> {
     }
 
     /// `ParkingTimeout`: Time remaining until the parkee is forcefully removed from parking in seconds.
+    ///
+    /// Parsed as [`Duration`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`parking_timeout_raw`](Self::parking_timeout_raw) gives the bytes as sent.
+    #[inline]
+    pub fn parking_timeout(&self) -> Result<Option<Duration>, FieldError> {
+        field::get(self.0, "ParkingTimeout", Kind::Secs)
+    }
+
+    /// The `ParkingTimeout` header as sent, unparsed (see [`parking_timeout`](Self::parking_timeout)).
     #[must_use]
     #[inline]
-    pub fn parking_timeout(&self) -> Option<Value<'a>> {
+    pub fn parking_timeout_raw(&self) -> Option<Value<'a>> {
         self.0.get("ParkingTimeout")
     }
 
@@ -27242,18 +36726,45 @@ impl<'a> UnParkedCall<'a> {
     }
 
     /// `RetrieverChannelState`: A numeric code for the channel's current state, related to RetrieverChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`retriever_channel_state_raw`](Self::retriever_channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn retriever_channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "RetrieverChannelState", Kind::Unsigned)
+    }
+
+    /// The `RetrieverChannelState` header as sent, unparsed (see [`retriever_channel_state`](Self::retriever_channel_state)).
     #[must_use]
     #[inline]
-    pub fn retriever_channel_state(&self) -> Option<Value<'a>> {
+    pub fn retriever_channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("RetrieverChannelState")
     }
 
-    /// The `RetrieverChannelStateDesc` header.
+    /// The `RetrieverChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`retriever_channel_state_desc_raw`](Self::retriever_channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn retriever_channel_state_desc(
+        &self,
+    ) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "RetrieverChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `RetrieverChannelStateDesc` header as sent, unparsed (see [`retriever_channel_state_desc`](Self::retriever_channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn retriever_channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn retriever_channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("RetrieverChannelStateDesc")
     }
 
@@ -27313,10 +36824,18 @@ impl<'a> UnParkedCall<'a> {
         self.0.get("RetrieverExten")
     }
 
-    /// The `RetrieverPriority` header.
+    /// The `RetrieverPriority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`retriever_priority_raw`](Self::retriever_priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn retriever_priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "RetrieverPriority", Kind::Unsigned)
+    }
+
+    /// The `RetrieverPriority` header as sent, unparsed (see [`retriever_priority`](Self::retriever_priority)).
     #[must_use]
     #[inline]
-    pub fn retriever_priority(&self) -> Option<Value<'a>> {
+    pub fn retriever_priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("RetrieverPriority")
     }
 
@@ -27363,19 +36882,53 @@ impl<'a> UnexpectedAddress<'a> {
         "SessionTV",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("EventTV", Kind::EventTime),
+        (
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        ),
+        ("SessionTV", Kind::EventTime),
+    ];
+
     /// `EventTV`: The time the event was detected.
+    ///
+    /// Parsed as [`EventTime`].
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`event_tv_raw`](Self::event_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn event_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "EventTV", Kind::EventTime)
+    }
+
+    /// The `EventTV` header as sent, unparsed (see [`event_tv`](Self::event_tv)).
     #[must_use]
     #[inline]
-    pub fn event_tv(&self) -> Option<Value<'a>> {
+    pub fn event_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("EventTV")
     }
 
     /// `Severity`: A relative severity of the security event.
     ///
+    /// Parsed as [`values::Severity`].
+    ///
     /// The docs list `Informational`, `Error`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`severity_raw`](Self::severity_raw) gives the bytes as sent.
+    #[inline]
+    pub fn severity(&self) -> Result<Option<values::Severity>, FieldError> {
+        field::get(
+            self.0,
+            "Severity",
+            Kind::Enum(values::Severity::VALUES, values::Severity::NAMES),
+        )
+    }
+
+    /// The `Severity` header as sent, unparsed (see [`severity`](Self::severity)).
     #[must_use]
     #[inline]
-    pub fn severity(&self) -> Option<Value<'a>> {
+    pub fn severity_raw(&self) -> Option<Value<'a>> {
         self.0.get("Severity")
     }
 
@@ -27439,10 +36992,20 @@ impl<'a> UnexpectedAddress<'a> {
 
     /// `SessionTV`: The timestamp reported by the session.
     ///
+    /// Parsed as [`EventTime`].
+    ///
     /// Not always sent.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`session_tv_raw`](Self::session_tv_raw) gives the bytes as sent.
+    #[inline]
+    pub fn session_tv(&self) -> Result<Option<EventTime>, FieldError> {
+        field::get(self.0, "SessionTV", Kind::EventTime)
+    }
+
+    /// The `SessionTV` header as sent, unparsed (see [`session_tv`](Self::session_tv)).
     #[must_use]
     #[inline]
-    pub fn session_tv(&self) -> Option<Value<'a>> {
+    pub fn session_tv_raw(&self) -> Option<Value<'a>> {
         self.0.get("SessionTV")
     }
 }
@@ -27478,6 +37041,19 @@ impl<'a> Unhold<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -27486,18 +37062,43 @@ impl<'a> Unhold<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -27557,10 +37158,18 @@ impl<'a> Unhold<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -27595,6 +37204,12 @@ impl<'a> Unload<'a> {
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Module", "Status"];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[(
+        "Status",
+        Kind::Enum(values::UnloadStatus::VALUES, values::UnloadStatus::NAMES),
+    )];
+
     /// `Module`: The name of the module that was unloaded.
     #[must_use]
     #[inline]
@@ -27604,10 +37219,24 @@ impl<'a> Unload<'a> {
 
     /// `Status`: The result of the unload request.
     ///
+    /// Parsed as [`values::UnloadStatus`].
+    ///
     /// The docs list `Success`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`status_raw`](Self::status_raw) gives the bytes as sent.
+    #[inline]
+    pub fn status(&self) -> Result<Option<values::UnloadStatus>, FieldError> {
+        field::get(
+            self.0,
+            "Status",
+            Kind::Enum(values::UnloadStatus::VALUES, values::UnloadStatus::NAMES),
+        )
+    }
+
+    /// The `Status` header as sent, unparsed (see [`status`](Self::status)).
     #[must_use]
     #[inline]
-    pub fn status(&self) -> Option<Value<'a>> {
+    pub fn status_raw(&self) -> Option<Value<'a>> {
         self.0.get("Status")
     }
 }
@@ -27644,6 +37273,19 @@ impl<'a> UserEvent<'a> {
         "UserEvent",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -27652,18 +37294,43 @@ impl<'a> UserEvent<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -27723,10 +37390,18 @@ impl<'a> UserEvent<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -27785,6 +37460,19 @@ impl<'a> VarSet<'a> {
         "Value",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -27793,18 +37481,43 @@ impl<'a> VarSet<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -27864,10 +37577,18 @@ impl<'a> VarSet<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 
@@ -27915,6 +37636,9 @@ impl<'a> VoicemailPasswordChange<'a> {
     /// The documented headers, in the docs' order (numbered ones as their
     /// pattern).
     pub const FIELDS: &'static [&'static str] = &["Context", "Mailbox", "NewPassword"];
+
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[];
 
     /// `Context`: Mailbox context.
     #[must_use]
@@ -27969,6 +37693,19 @@ impl<'a> Wink<'a> {
         "Linkedid",
     ];
 
+    /// How the typed headers parse, for [`typed_fields`](Self::typed_fields).
+    pub(crate) const KINDS: &'static [(&'static str, Kind)] = &[
+        ("ChannelState", Kind::Unsigned),
+        (
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        ),
+        ("Priority", Kind::Unsigned),
+    ];
+
     /// The `Channel` header.
     #[must_use]
     #[inline]
@@ -27977,18 +37714,43 @@ impl<'a> Wink<'a> {
     }
 
     /// `ChannelState`: A numeric code for the channel's current state, related to ChannelStateDesc.
+    ///
+    /// Parsed as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_raw`](Self::channel_state_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "ChannelState", Kind::Unsigned)
+    }
+
+    /// The `ChannelState` header as sent, unparsed (see [`channel_state`](Self::channel_state)).
     #[must_use]
     #[inline]
-    pub fn channel_state(&self) -> Option<Value<'a>> {
+    pub fn channel_state_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelState")
     }
 
-    /// The `ChannelStateDesc` header.
+    /// The `ChannelStateDesc` header, as [`values::ChannelStateDesc`].
     ///
     /// The docs list `Down`, `Rsrvd`, `OffHook`, `Dialing`, `Ring`, `Ringing`, `Up`, `Busy`, `Dialing Offhook`, `Pre-ring`, `Unknown`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`channel_state_desc_raw`](Self::channel_state_desc_raw) gives the bytes as sent.
+    #[inline]
+    pub fn channel_state_desc(&self) -> Result<Option<values::ChannelStateDesc>, FieldError> {
+        field::get(
+            self.0,
+            "ChannelStateDesc",
+            Kind::Enum(
+                values::ChannelStateDesc::VALUES,
+                values::ChannelStateDesc::NAMES,
+            ),
+        )
+    }
+
+    /// The `ChannelStateDesc` header as sent, unparsed (see [`channel_state_desc`](Self::channel_state_desc)).
     #[must_use]
     #[inline]
-    pub fn channel_state_desc(&self) -> Option<Value<'a>> {
+    pub fn channel_state_desc_raw(&self) -> Option<Value<'a>> {
         self.0.get("ChannelStateDesc")
     }
 
@@ -28048,10 +37810,18 @@ impl<'a> Wink<'a> {
         self.0.get("Exten")
     }
 
-    /// The `Priority` header.
+    /// The `Priority` header, as `u32`.
+    ///
+    /// `Ok(None)` when the header is absent; a [`FieldError`] (with the raw bytes) when it does not parse. [`priority_raw`](Self::priority_raw) gives the bytes as sent.
+    #[inline]
+    pub fn priority(&self) -> Result<Option<u32>, FieldError> {
+        field::get(self.0, "Priority", Kind::Unsigned)
+    }
+
+    /// The `Priority` header as sent, unparsed (see [`priority`](Self::priority)).
     #[must_use]
     #[inline]
-    pub fn priority(&self) -> Option<Value<'a>> {
+    pub fn priority_raw(&self) -> Option<Value<'a>> {
         self.0.get("Priority")
     }
 

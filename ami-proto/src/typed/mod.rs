@@ -15,9 +15,14 @@
 //! * [`events`]: a view for each of the 181 documented events, and
 //!   [`Event`], which types a decoded [`Message`](crate::Message) by its
 //!   name (ASCII case ignored) or leaves it [`Event::Unknown`]. A view
-//!   borrows the message: each documented header is an accessor returning
-//!   the raw [`Value`](crate::Value), nothing is copied or parsed, and
-//!   [`raw`](events::Hangup::raw) reaches every header, documented or not.
+//!   borrows the message: each documented header is an accessor, nothing is
+//!   copied, and [`raw`](events::Hangup::raw) reaches every header,
+//!   documented or not. Headers the docs type (enumerations, integers,
+//!   booleans, times, durations, the hangup cause) parse:
+//!   `Result<Option<T>, FieldError>`, with a `…_raw` accessor beside for the
+//!   bytes as sent (see [`field`]); the others return the raw
+//!   [`Value`](crate::Value).
+//! * [`values`]: the enumerations of header values the docs list.
 //!
 //! The docs leave things out, and raw access covers them: the `Privilege`
 //! header every event carries, the `ActionID`, `EventList` and `ListItems`
@@ -45,7 +50,7 @@
 //!
 //! ```
 //! use std::time::Instant;
-//! use ami_proto::typed::{Event, actions::Originate};
+//! use ami_proto::typed::{Event, actions::Originate, values::OriginateResult};
 //! use ami_proto::{Config, Connection, SendOptions};
 //!
 //! let t0 = Instant::now();
@@ -89,7 +94,7 @@
 //!         let Event::OriginateResponse(r) = Event::from_message(completion) else {
 //!             panic!("not an OriginateResponse");
 //!         };
-//!         assert_eq!(r.response().unwrap(), "Success");
+//!         assert_eq!(r.response(), Ok(Some(OriginateResult::Success)));
 //!         assert_eq!(r.reason().unwrap(), "4"); // answered
 //!         assert_eq!(r.channel().unwrap(), "Local/100@default-00000000;1");
 //!         assert_eq!(r.action_id().unwrap(), "doc-1");
@@ -113,7 +118,7 @@
 //!         Event::Hangup(h) => Some(format!(
 //!             "{} hung up: cause {} ({})",
 //!             h.channel()?,
-//!             h.cause()?,
+//!             h.cause().ok()??.code(),
 //!             h.cause_txt()?,
 //!         )),
 //!         // `Foo` is the dialplan's own header: not documented, still there.
@@ -225,6 +230,27 @@ macro_rules! event_common {
             pub fn raw(&self) -> &'a Message {
                 self.0
             }
+
+            /// Every header in wire order, each documented typed one parsed
+            /// (see [`Event::typed_fields`]).
+            pub fn typed_fields(
+                &self,
+            ) -> impl Iterator<
+                Item = (
+                    Value<'a>,
+                    Result<super::field::FieldValue<'a>, super::field::FieldError>,
+                ),
+            > + 'a {
+                super::field::typed_headers(self.0, Self::KINDS)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name<'_> {
+            /// As its [`Event`](super::Event) (see the crate's `serde` notes).
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Event::from(*self).serialize(serializer)
+            }
         }
 
         impl AsRef<Message> for $name<'_> {
@@ -246,5 +272,30 @@ use event_common;
 
 pub mod actions;
 pub mod events;
+pub mod field;
+pub mod values;
 
 pub use events::Event;
+
+impl<'a> Event<'a> {
+    /// Every header of the event in wire order, each documented typed one
+    /// parsed by its type (the envelope's `Timestamp` too), the others
+    /// [`FieldValue::Text`](field::FieldValue::Text). A value that does not
+    /// parse is an `Err` for that header alone.
+    pub fn typed_fields(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            crate::Value<'a>,
+            Result<field::FieldValue<'a>, field::FieldError>,
+        ),
+    > + 'a {
+        field::typed_headers(self.raw(), self.kinds())
+    }
+
+    /// The envelope's `Timestamp` header (manager.conf `timestampevents`),
+    /// parsed.
+    pub fn timestamp(&self) -> Result<Option<field::Timestamp>, field::FieldError> {
+        field::get(self.raw(), "Timestamp", field::Kind::Timestamp)
+    }
+}

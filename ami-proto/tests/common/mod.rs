@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ami_proto::{DecodeError, DecodeErrorKind, Decoded, Decoder, Limits, Message};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 /// `testdata/captures` of the workspace, found from this crate's manifest.
 pub(crate) fn captures_dir() -> PathBuf {
@@ -177,23 +177,6 @@ pub(crate) fn text_lines(msg: &Message) -> Vec<Vec<u8>> {
 
 /// One item as the decode tool prints it (`examples/decode.rs`).
 pub(crate) fn item_json(item: &Decoded) -> Json {
-    match item {
-        Decoded::Banner(banner) => json!({
-            "kind": "banner",
-            "version": banner.version().map(|v| v.to_str_lossy().into_owned()),
-        }),
-        Decoded::Message(msg) => {
-            let fields: Vec<Json> = msg
-                .headers()
-                .map(|(k, v)| json!([k.to_str_lossy(), v.to_str_lossy()]))
-                .collect();
-            let mut obj = json!({ "kind": msg.kind().as_str(), "fields": fields });
-            let output: Vec<Json> = msg.text_lines().map(|l| json!(l.to_str_lossy())).collect();
-            if !output.is_empty() {
-                obj["output"] = Json::Array(output);
-            }
-            obj
-        }
-        Decoded::Error(e) => json!({ "kind": "error", "error": e.to_string() }),
-    }
+    // `Decoded`'s `Serialize`, the decode tool's rendering.
+    serde_json::to_value(item).expect("serializes")
 }
