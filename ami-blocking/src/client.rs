@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ami_proto::{
     Action, ActionError, ActionHandle, ClientOptions, CloseReason, Connection, Event, Incoming,
-    Message, Response, SendOptions, Transport,
+    Message, Overflow, Response, SendOptions, Transport,
 };
 
 use crate::{Error, Result};
@@ -94,6 +94,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
     let hook = options.take_transcript_hook();
     let on_violation = options.violation_hook();
     let event_buffer = options.event_buffer;
+    let (event_buffer_bytes, overflow) = (options.event_buffer_bytes, options.overflow);
     // Up to 512 KiB, so that a flood costs few system calls (64 KiB reads
     // made the 200 000-event benchmark corpus 1.6× slower end to end); a
     // trickle of events only ever touches the buffer's first pages.
@@ -107,6 +108,9 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
         out: Vec::new(),
         events: VecDeque::new(),
         event_buffer,
+        event_buffer_bytes,
+        event_bytes: 0,
+        overflow,
         lost: 0,
         completed: HashMap::new(),
         by_id: HashMap::new(),
@@ -173,6 +177,10 @@ pub struct Client {
     out: Vec<u8>,
     events: VecDeque<Message>,
     event_buffer: usize,
+    /// The byte bound, the bytes the buffered events count, the policy.
+    event_buffer_bytes: usize,
+    event_bytes: usize,
+    overflow: Overflow,
     lost: u64,
     completed: HashMap<ActionHandle, std::result::Result<Response, ActionError>>,
     by_id: HashMap<String, ActionHandle>,
@@ -397,7 +405,14 @@ impl Client {
         if self.lost > 0 {
             return Some(Incoming::Lost(std::mem::take(&mut self.lost)));
         }
-        self.events.pop_front().map(Incoming::Event)
+        let event = self.events.pop_front()?;
+        self.event_bytes -= event_cost(&event);
+        Some(Incoming::Event(event))
+    }
+
+    /// Whether the buffer has reached one of its bounds.
+    fn buffer_full(&self) -> bool {
+        self.events.len() >= self.event_buffer || self.event_bytes >= self.event_buffer_bytes
     }
 
     /// A buffered event (or loss count), without reading the socket unless
@@ -429,7 +444,10 @@ impl Client {
             self.stride
         };
         self.countdown = self.stride;
-        if now.duration_since(self.last_read) >= DRAIN_INTERVAL {
+        // With backpressure a full buffer is not added to: the socket
+        // waits until the consumer has read it down.
+        let paused = self.overflow == Overflow::Backpressure && self.buffer_full();
+        if now.duration_since(self.last_read) >= DRAIN_INTERVAL && !paused {
             self.drain_available()?;
         }
         if self.conn.poll_timeout().is_some_and(|t| t <= now) {
@@ -479,10 +497,19 @@ impl Client {
                 Event::Message(message) => match &mut self.callback {
                     Some(callback) if self.waiting => callback(&message),
                     _ => {
-                        if self.events.len() >= self.event_buffer {
-                            self.events.pop_front();
-                            self.lost += 1;
+                        let cost = event_cost(&message);
+                        if self.overflow == Overflow::DropOldest {
+                            while !self.events.is_empty()
+                                && (self.events.len() >= self.event_buffer
+                                    || self.event_bytes + cost > self.event_buffer_bytes)
+                            {
+                                if let Some(old) = self.events.pop_front() {
+                                    self.event_bytes -= event_cost(&old);
+                                }
+                                self.lost += 1;
+                            }
                         }
+                        self.event_bytes += cost;
                         self.events.push_back(message);
                     }
                 },
@@ -639,4 +666,10 @@ impl Iterator for Events<'_> {
             Err(e) => Some(Err(e)),
         }
     }
+}
+
+/// What a buffered event counts against the byte bound: its wire bytes and
+/// the buffer's own share.
+fn event_cost(event: &Message) -> usize {
+    64 + event.as_bytes().len()
 }

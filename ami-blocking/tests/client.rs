@@ -632,3 +632,61 @@ fn mute_listener() -> u16 {
     });
     port
 }
+
+// ---- overflow policies -----------------------------------------------------
+
+/// Reads a flood of `n` events, sleeping `pause` every `every` events;
+/// returns (delivered, lost, most buffered).
+fn read_flood(client: &mut Client, n: u64, every: u64, pause: Duration) -> (u64, u64, usize) {
+    let (mut delivered, mut lost, mut max_buffered) = (0u64, 0u64, 0usize);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while delivered + lost < n && Instant::now() < deadline {
+        match client.next_event(Duration::from_secs(5)).unwrap() {
+            Some(Incoming::Event(event)) => {
+                let name = event.name().unwrap().to_string();
+                if ["Newchannel", "Newstate", "Hangup"].contains(&name.as_str()) {
+                    delivered += 1;
+                    if delivered % every == 0 {
+                        std::thread::sleep(pause);
+                    }
+                }
+            }
+            Some(Incoming::Lost(k)) => lost += k,
+            Some(other) => panic!("{other:?}"),
+            None => break,
+        }
+        max_buffered = max_buffered.max(client.buffered_events());
+    }
+    (delivered, lost, max_buffered)
+}
+
+/// With backpressure a slow consumer loses nothing: the socket waits, and
+/// the buffer stays within its bound (plus one read).
+#[test]
+fn backpressure_loses_nothing_to_a_slow_consumer() {
+    const FLOOD: u64 = 50_000;
+    let server = Server::start();
+    let options = options(&server)
+        .event_buffer(1_000)
+        .overflow(ami_proto::Overflow::Backpressure);
+    let mut client = Client::connect_with(options).unwrap();
+    server.inject(Fault::Flood(FLOOD));
+    let (delivered, lost, max_buffered) =
+        read_flood(&mut client, FLOOD, 100, Duration::from_millis(1));
+    assert_eq!((delivered, lost), (FLOOD, 0));
+    assert!(max_buffered <= 1_200, "bounded: {max_buffered}");
+    client.ping().unwrap();
+}
+
+/// At the defaults, a consumer that keeps up on average but is paused now
+/// and then (a descheduled thread) loses nothing.
+#[test]
+fn the_defaults_lose_nothing_to_a_paused_consumer() {
+    const FLOOD: u64 = 100_000;
+    let server = Server::start();
+    let mut client = Client::connect_with(options(&server)).unwrap();
+    server.inject(Fault::Flood(FLOOD));
+    let (delivered, lost, _) = read_flood(&mut client, FLOOD, 20_000, Duration::from_millis(30));
+    assert_eq!((delivered, lost), (FLOOD, 0));
+    client.ping().unwrap();
+}

@@ -95,13 +95,22 @@ pub struct ClientOptions {
     pub config: Config,
     /// TCP connect timeout per address. Default 10 s.
     pub connect_timeout: Duration,
-    /// Unread events kept per subscriber; beyond it the oldest are dropped
-    /// and counted. Default 10 000. Memory follows what is unread, not this
-    /// bound: nothing is allocated up front, and events every subscriber
+    /// Unread events kept (per subscriber for the async clients), at most.
+    /// Default 1 000 000: the byte bound below is the one that matters;
+    /// this one caps tiny events. Memory follows what is unread, not the
+    /// bounds: nothing is allocated up front, and events every subscriber
     /// has taken are let go at once. (An async subscription takes up to
     /// [`adapter::BATCH`](crate::adapter::BATCH) events at a time into a
-    /// buffer of its own, beyond this bound.)
+    /// buffer of its own, beyond these bounds.)
     pub event_buffer: usize,
+    /// Unread events kept, at most, in bytes (an event counts its wire
+    /// bytes and 64 more). Default 64 MiB: some 180 000 events of the 364
+    /// bytes a real Asterisk 22 event averages — 50 ms of the fastest
+    /// flood a loopback socket carries, minutes of a busy PBX.
+    pub event_buffer_bytes: usize,
+    /// What happens when a consumer falls further behind than the bounds.
+    /// Default [`Overflow::DropOldest`].
+    pub overflow: Overflow,
     /// `SO_KEEPALIVE` with this idle time. Default off.
     pub tcp_keepalive: Option<Duration>,
     /// Reconnection, for the async clients. Default off.
@@ -111,6 +120,35 @@ pub struct ClientOptions {
     pin: Option<Fingerprint>,
     transcript: Option<TranscriptSink>,
     on_violation: Option<ViolationHook>,
+}
+
+/// What a client does when a consumer falls further behind than its event
+/// buffer's bounds ([`ClientOptions::event_buffer_bytes`],
+/// [`ClientOptions::event_buffer`]).
+///
+/// Asterisk does not wait for a client that stops reading: once the
+/// socket's buffers are full, a write that does not finish within
+/// `manager.conf`'s `writetimeout` (100 ms by default) ends the session.
+/// So stopping to read for long costs the connection — and every event
+/// sent until it is made again — while dropping the oldest events costs
+/// only those, counted. The default drops, from a buffer large enough
+/// (64 MiB) that a consumer that keeps up on average loses nothing to a
+/// pause of its thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Overflow {
+    /// Drop the oldest unread events and tell the consumer how many with
+    /// [`Incoming::Lost`], before the events that follow them. The socket
+    /// is always drained.
+    #[default]
+    DropOldest,
+    /// Lose nothing: stop reading the socket while the buffer is full and
+    /// resume once the consumer has read it down to half. Actions wait too
+    /// (their answers are not read meanwhile), and a consumer that stalls
+    /// for long makes Asterisk drop the connection (see above; with
+    /// reconnection on, a new one is made), and a keepalive ping that
+    /// waits longer than its timeout ends it from this side.
+    Backpressure,
 }
 
 /// Called by the adapters for each [`Violation`](crate::Violation): bad input that
@@ -125,6 +163,8 @@ impl fmt::Debug for ClientOptions {
             .field("config", &self.config)
             .field("connect_timeout", &self.connect_timeout)
             .field("event_buffer", &self.event_buffer)
+            .field("event_buffer_bytes", &self.event_buffer_bytes)
+            .field("overflow", &self.overflow)
             .field("tcp_keepalive", &self.tcp_keepalive)
             .field("reconnect", &self.reconnect)
             .field("ca_file", &self.ca_file)
@@ -155,7 +195,9 @@ impl ClientOptions {
             endpoint,
             config,
             connect_timeout: Duration::from_secs(10),
-            event_buffer: 10_000,
+            event_buffer: 1_000_000,
+            event_buffer_bytes: 64 << 20,
+            overflow: Overflow::DropOldest,
             tcp_keepalive: None,
             reconnect: None,
             ca_file: None,
@@ -230,11 +272,36 @@ impl ClientOptions {
         self
     }
 
-    /// Unread events kept (per subscriber for the async clients). Default
-    /// 10 000. A large bound costs nothing until events pile up.
+    /// Unread events kept (per subscriber for the async clients), at most.
+    /// Default 1 000 000. A large bound costs nothing until events pile up.
     #[must_use]
     pub fn event_buffer(mut self, events: usize) -> Self {
         self.event_buffer = events.max(1);
+        self
+    }
+
+    /// Unread events kept, at most, in bytes. Default 64 MiB.
+    #[must_use]
+    pub fn event_buffer_bytes(mut self, bytes: usize) -> Self {
+        self.event_buffer_bytes = bytes.max(1);
+        self
+    }
+
+    /// What to do when a consumer falls further behind than the event
+    /// buffer's bounds: drop the oldest events and report how many
+    /// (the default), or stop reading the socket until it catches up.
+    ///
+    /// ```
+    /// use ami_proto::{ClientOptions, Overflow};
+    /// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?
+    ///     .event_buffer_bytes(256 << 20)
+    ///     .overflow(Overflow::Backpressure);
+    /// assert_eq!(options.overflow, Overflow::Backpressure);
+    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// ```
+    #[must_use]
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
         self
     }
 
@@ -244,8 +311,9 @@ impl ClientOptions {
     /// events than the [event buffer](Self::event_buffer) holds (counting
     /// 64 bytes an event; real ones are several hundred), so that a
     /// subscriber that keeps up does not lose events to a single read.
-    /// `event_buffer` × 64 bytes, within 64 KiB (what every read was before)
-    /// and 512 KiB; 512 KiB with the default buffer.
+    /// `event_buffer` × 64 bytes and an eighth of `event_buffer_bytes`,
+    /// within 64 KiB (what every read was before) and 512 KiB; 512 KiB with
+    /// the default buffer.
     ///
     /// ```
     /// use ami_proto::ClientOptions;
@@ -258,7 +326,10 @@ impl ClientOptions {
     pub fn read_size(&self) -> usize {
         const MIN: usize = 64 * 1024;
         const MAX: usize = 512 * 1024;
-        self.event_buffer.saturating_mul(64).clamp(MIN, MAX)
+        self.event_buffer
+            .saturating_mul(64)
+            .min(self.event_buffer_bytes / 8)
+            .clamp(MIN, MAX)
     }
 
     /// TCP keepalive (`SO_KEEPALIVE`) with this idle time.

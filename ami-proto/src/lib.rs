@@ -123,7 +123,7 @@ pub mod wire_json;
 
 pub use auth::md5_key;
 pub use client_options::{
-    ClientError, ClientOptions, ConnectPhase, Incoming, Reconnect, ViolationHook,
+    ClientError, ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect, ViolationHook,
 };
 pub use config::{AuthMethod, Config, EventMask, IdlessResponses, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};

@@ -70,9 +70,14 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
     let hook = options
         .take_transcript_hook()
         .map(|h| Arc::new(Mutex::new(h)));
-    // A slow subscriber loses its oldest events (and is told how many);
-    // the driver never waits for it.
-    let events = Publisher::new(options.event_buffer);
+    // By default a slow subscriber loses its oldest events (and is told
+    // how many) and the driver never waits for it; with backpressure the
+    // driver stops reading while the buffer is full.
+    let events = Publisher::bounded(
+        options.event_buffer,
+        options.event_buffer_bytes,
+        options.overflow,
+    );
     let shared = Arc::new(Shared {
         events: Mutex::new(Some(events.hub())),
         first: Mutex::new(Some(events.subscribe())),
@@ -276,12 +281,15 @@ impl Driver {
             }
             let pending_out = &out[written..];
             let commands = &mut self.commands;
+            let publisher = &self.events.0;
             // Every source is polled each time (no future is made and
             // dropped per wake); all that are ready are handled.
             let wake = poll_fn(|cx| {
                 let mut wake = Wake::default();
                 let mut ready = false;
-                if let Poll::Ready(read) = poll_read_available(&mut reader, cx, &mut buf) {
+                if publisher.poll_room(cx).is_ready()
+                    && let Poll::Ready(read) = poll_read_available(&mut reader, cx, &mut buf)
+                {
                     wake.read = Some(read);
                     ready = true;
                 }

@@ -118,8 +118,12 @@ pub(crate) async fn start(mut options: ClientOptions) -> Result<Client> {
     let hook = options
         .take_transcript_hook()
         .map(|h| Arc::new(Mutex::new(h)));
-    // Lazily allocated: a large `event_buffer` costs nothing up front.
-    let events = Publisher::new(options.event_buffer);
+    // Lazily allocated: large bounds cost nothing up front.
+    let events = Publisher::bounded(
+        options.event_buffer,
+        options.event_buffer_bytes,
+        options.overflow,
+    );
     let shared = Arc::new(Shared {
         events: Mutex::new(Some(events.hub())),
         first: Mutex::new(Some(events.subscribe())),
@@ -293,8 +297,14 @@ impl Driver {
                     timer.as_mut().reset(tokio::time::Instant::from_std(at));
                 }
             }
+            let publisher = &self.events.publisher;
             tokio::select! {
-                read = read_available(&mut reader, &mut buf) => match read {
+                // With backpressure, the socket is read only while the
+                // subscribers have room.
+                read = async {
+                    poll_fn(|cx| publisher.poll_room(cx)).await;
+                    read_available(&mut reader, &mut buf).await
+                } => match read {
                     Ok(0) | Err(_) => conn.handle_disconnect(now()),
                     Ok(n) => conn.handle_input(now(), &buf[..n]),
                 },

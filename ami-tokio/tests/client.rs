@@ -456,3 +456,69 @@ fn mute_listener() -> u16 {
     });
     port
 }
+
+// ---- overflow policies -----------------------------------------------------
+
+/// Reads a flood of `n` events, sleeping `pause` every `every` events;
+/// returns (delivered, lost).
+async fn read_flood(
+    events: &mut ami_tokio::Subscription,
+    n: u64,
+    every: u64,
+    pause: Duration,
+) -> (u64, u64) {
+    let (mut delivered, mut lost) = (0u64, 0u64);
+    while delivered + lost < n {
+        let item = tokio::time::timeout(Duration::from_secs(30), events.recv())
+            .await
+            .expect("the flood keeps coming")
+            .expect("the stream is open");
+        match item {
+            Incoming::Event(event) => {
+                let name = event.name().unwrap().to_string();
+                if ["Newchannel", "Newstate", "Hangup"].contains(&name.as_str()) {
+                    delivered += 1;
+                    if delivered % every == 0 {
+                        // Blocks the thread, as a descheduled one would be.
+                        std::thread::sleep(pause);
+                    }
+                }
+            }
+            Incoming::Lost(k) => lost += k,
+            other => panic!("{other:?}"),
+        }
+    }
+    (delivered, lost)
+}
+
+/// With backpressure a slow subscriber loses nothing: the driver stops
+/// reading while the buffer is full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backpressure_loses_nothing_to_a_slow_subscriber() {
+    const FLOOD: u64 = 50_000;
+    let server = Server::start();
+    let options = options(&server)
+        .event_buffer(1_000)
+        .overflow(ami_proto::Overflow::Backpressure);
+    let client = Client::connect_with(options).await.unwrap();
+    let mut events = client.events();
+    server.inject(Fault::Flood(FLOOD));
+    let got = read_flood(&mut events, FLOOD, 100, Duration::from_millis(1)).await;
+    assert_eq!(got, (FLOOD, 0));
+    client.ping().await.unwrap();
+    client.close().await;
+}
+
+/// At the defaults, on a multi-thread runtime (`#[tokio::main]`'s), a
+/// subscriber paused now and then loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_defaults_lose_nothing_to_a_paused_subscriber() {
+    const FLOOD: u64 = 100_000;
+    let server = Server::start();
+    let client = Client::connect_with(options(&server)).await.unwrap();
+    let mut events = client.events();
+    server.inject(Fault::Flood(FLOOD));
+    let got = read_flood(&mut events, FLOOD, 20_000, Duration::from_millis(30)).await;
+    assert_eq!(got, (FLOOD, 0));
+    client.close().await;
+}

@@ -43,7 +43,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::client_options::Incoming;
+use crate::client_options::{Incoming, Overflow};
 
 /// The most items a subscriber takes from the shared buffer per lock. They
 /// wait in the subscriber's own buffer, so a subscriber may hold up to this
@@ -55,10 +55,24 @@ const SHRINK_ABOVE: usize = 64 * BATCH;
 /// …to this many.
 const SHRINK_TO: usize = 8 * BATCH;
 
+/// What one buffered item counts against the byte bound beyond its
+/// message's bytes: the slot and the message's own fields.
+const SLOT_COST: usize = 64;
+
+/// The bytes `item` counts against the byte bound.
+fn cost(item: &Incoming) -> usize {
+    SLOT_COST
+        + match item {
+            Incoming::Event(message) => message.as_bytes().len(),
+            _ => 0,
+        }
+}
+
 /// One buffered item and how many subscribers have yet to read it.
 struct Slot {
     item: Incoming,
     unread: usize,
+    cost: usize,
 }
 
 /// A subscriber's place: the sequence number of the next item it reads,
@@ -77,6 +91,12 @@ struct State {
     queue: VecDeque<Slot>,
     head: u64,
     capacity: usize,
+    /// The byte bound, and the bytes the queued items count.
+    max_bytes: usize,
+    bytes: usize,
+    overflow: Overflow,
+    /// The driver, waiting for room (backpressure).
+    room: Option<Waker>,
     /// Subscribers by id (`None`: a free id).
     cursors: Vec<Option<Cursor>>,
     live: usize,
@@ -88,23 +108,53 @@ impl State {
         self.head + self.queue.len() as u64
     }
 
+    fn pop_front(&mut self) -> Option<Slot> {
+        let slot = self.queue.pop_front()?;
+        self.head += 1;
+        self.bytes -= slot.cost;
+        Some(slot)
+    }
+
     /// Pops the slots every subscriber has read.
     fn pop_read(&mut self) {
         while self.queue.front().is_some_and(|s| s.unread == 0) {
-            self.queue.pop_front();
-            self.head += 1;
+            self.pop_front();
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.queue.len() >= self.capacity || self.bytes >= self.max_bytes
+    }
+
+    /// The driver's waker, once the subscribers have read the buffer down
+    /// to half its bounds (so that a paused driver resumes with room for a
+    /// good many reads, not one).
+    fn take_room_waker(&mut self) -> Option<Waker> {
+        let half = self.queue.len() <= self.capacity / 2 && self.bytes <= self.max_bytes / 2;
+        if half || self.live == 0 {
+            self.room.take()
+        } else {
+            None
         }
     }
 
     fn push(&mut self, item: Incoming) {
-        if self.queue.len() >= self.capacity {
-            // The oldest goes; whoever had not read it will hear `Lost`.
-            self.queue.pop_front();
-            self.head += 1;
+        let cost = cost(&item);
+        if self.overflow == Overflow::DropOldest {
+            // The oldest go; whoever had not read them will hear `Lost`.
+            while !self.queue.is_empty()
+                && (self.queue.len() >= self.capacity || self.bytes + cost > self.max_bytes)
+            {
+                self.pop_front();
+            }
         }
+        // With backpressure the driver stops reading while the buffer is
+        // full: it overshoots by at most one read's worth.
+        self.bytes += cost;
         self.queue.push_back(Slot {
             item,
             unread: self.live,
+            cost,
         });
     }
 }
@@ -191,22 +241,78 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    /// A fan-out that keeps at most `capacity` unread items (at least 1).
-    /// Nothing is allocated until items are published.
+    /// A fan-out that keeps at most `capacity` unread items (at least 1),
+    /// dropping the oldest beyond. Nothing is allocated until items are
+    /// published.
     #[must_use]
     pub fn new(capacity: usize) -> Self {
+        Self::bounded(capacity, usize::MAX, Overflow::DropOldest)
+    }
+
+    /// A fan-out bounded by `events` unread items and `bytes` of them (a
+    /// message's bytes plus a few dozen for its slot), with the given
+    /// policy when subscribers fall that far behind: drop the oldest and
+    /// count, or let the driver wait ([`poll_room`](Self::poll_room)).
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use ami_proto::{Incoming, Overflow};
+    /// use ami_proto::adapter::Publisher;
+    ///
+    /// let publisher = Publisher::bounded(2, usize::MAX, Overflow::Backpressure);
+    /// let mut subscriber = publisher.subscribe();
+    /// publisher.publish(Incoming::Reconnected);
+    /// publisher.publish(Incoming::Reconnected);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(publisher.poll_room(&mut cx).is_pending(), "full: the driver waits");
+    /// assert_eq!(subscriber.try_recv(), Some(Incoming::Reconnected));
+    /// assert_eq!(subscriber.try_recv(), Some(Incoming::Reconnected));
+    /// assert!(publisher.poll_room(&mut cx).is_ready(), "read: room again");
+    /// ```
+    #[must_use]
+    pub fn bounded(events: usize, bytes: usize, overflow: Overflow) -> Self {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     queue: VecDeque::new(),
                     head: 0,
-                    capacity: capacity.max(1),
+                    capacity: events.max(1),
+                    max_bytes: bytes.max(1),
+                    bytes: 0,
+                    overflow,
+                    room: None,
                     cursors: Vec::new(),
                     live: 0,
                     closed: false,
                 }),
             }),
         }
+    }
+
+    /// With [`Overflow::Backpressure`]: `Ready` while the buffer has room
+    /// (or nobody subscribes, or the policy drops), else `Pending`, with
+    /// `cx`'s waker woken once the subscribers have read it down to half
+    /// its bounds. The driver reads the socket only when this is ready.
+    pub fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.inner.lock();
+        if state.overflow == Overflow::DropOldest
+            || state.live == 0
+            || state.closed
+            || !state.is_full()
+        {
+            return Poll::Ready(());
+        }
+        match &mut state.room {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The bytes the unread items count against the byte bound.
+    #[must_use]
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.lock().bytes
     }
 
     /// A handle that makes new subscribers (for the client handles).
@@ -419,8 +525,10 @@ impl Subscriber {
             slot.unread -= 1;
             if index == 0 && slot.unread == 0 {
                 // The last reader of the oldest item: move it out.
+                // (Field by field: `cursor` borrows the cursors.)
                 let slot = state.queue.pop_front().expect("the slot just read");
                 state.head += 1;
+                state.bytes -= slot.cost;
                 self.local.push_back(slot.item);
             } else {
                 self.local.push_back(slot.item.clone());
@@ -428,6 +536,13 @@ impl Subscriber {
         }
         if state.queue.is_empty() && state.queue.capacity() > SHRINK_ABOVE {
             state.queue.shrink_to(SHRINK_TO);
+        }
+        if state.room.is_some()
+            && state.queue.len() <= state.capacity / 2
+            && state.bytes <= state.max_bytes / 2
+            && let Some(room) = state.room.take()
+        {
+            room.wake();
         }
         if !self.local.is_empty() {
             return Took::Some;
@@ -460,6 +575,9 @@ impl Subscriber {
             slot.unread -= 1;
         }
         state.pop_read();
+        if let Some(room) = state.take_room_waker() {
+            room.wake();
+        }
     }
 }
 
@@ -709,5 +827,72 @@ mod tests {
         let mut late = hub.subscribe();
         assert_eq!(late.try_recv(), None);
         assert!(late.is_finished());
+    }
+
+    fn event(size: usize) -> Incoming {
+        let mut bytes = b"Event: X\r\nPad: ".to_vec();
+        bytes.resize(size - 4, b'x');
+        bytes.extend_from_slice(b"\r\n\r\n");
+        let mut decoder = crate::Decoder::new();
+        decoder.feed(&bytes);
+        match decoder.decode() {
+            Some(crate::Decoded::Message(m)) => Incoming::Event(m),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_byte_bound_drops_the_oldest_by_bytes() {
+        // Room for three 1000-byte events (each counts 1064).
+        let p = Publisher::bounded(1_000, 3 * 1064, Overflow::DropOldest);
+        let mut a = p.subscribe();
+        for _ in 0..5 {
+            p.publish(event(1000));
+        }
+        assert_eq!(buffered(&p), 3);
+        assert_eq!(p.buffered_bytes(), 3 * 1064);
+        assert_eq!(a.try_recv(), Some(lost(2)));
+        for _ in 0..3 {
+            assert!(matches!(a.try_recv(), Some(Incoming::Event(_))));
+        }
+        assert_eq!(p.buffered_bytes(), 0);
+        // Small items are kept by the thousand under the same byte bound.
+        for i in 0..40 {
+            p.publish(item(i));
+        }
+        assert_eq!(buffered(&p), 40);
+    }
+
+    #[test]
+    fn backpressure_never_drops_and_wakes_the_driver_at_half() {
+        let p = Publisher::bounded(4, usize::MAX, Overflow::Backpressure);
+        let mut a = p.subscribe();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(p.poll_room(&mut cx).is_ready());
+        for i in 0..6 {
+            p.publish(item(i));
+        }
+        assert_eq!(buffered(&p), 6, "a read's overshoot is kept, not dropped");
+        assert!(p.poll_room(&mut cx).is_pending());
+        // Read down to 3 (above half of 4): still waiting.
+        for i in 0..3 {
+            assert_eq!(a.try_recv(), Some(item(i)));
+        }
+        // The subscriber took a batch of all six at once: the shared
+        // buffer is empty, the driver was woken once.
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert!(p.poll_room(&mut cx).is_ready());
+        for i in 3..6 {
+            assert_eq!(a.try_recv(), Some(item(i)));
+        }
+        assert_eq!(a.try_recv(), None, "nothing lost");
+        // Without subscribers there is nobody to wait for.
+        drop(a);
+        for i in 0..10 {
+            p.publish(item(i));
+        }
+        assert!(p.poll_room(&mut cx).is_ready());
     }
 }
