@@ -1,7 +1,8 @@
 //! The scenarios every client runs against a real Asterisk (the dialplan of
-//! `testdata/asterisk-etc`), written once over [`Session`], which each
-//! runtime's `tests/real_asterisk.rs` implements for its client and turns
-//! into `#[test]`s with `real_asterisk_tests!`.
+//! `testdata/asterisk-etc`), written once over [`Session`]
+//! (`testdata/client_tests/session.rs`), which each runtime's
+//! `tests/session/mod.rs` implements for its client; `tests/real_asterisk.rs`
+//! turns them into `#[test]`s with `real_asterisk_tests!`.
 //!
 //! Without `AMI_TEST_URL` every scenario returns at once and the first one
 //! says so. Calls are told apart from other tests' (the tests of one binary
@@ -18,31 +19,7 @@ use ami_proto::{
     SendOptions,
 };
 
-/// One runtime's client, driven synchronously.
-pub(crate) trait Session: Sized {
-    /// `blocking`, `tokio` or `smol`: part of every id a test makes.
-    const RUNTIME: &'static str;
-    /// Whether the client reconnects by itself (the async ones).
-    const RECONNECTS: bool;
-    /// An action started and not yet waited for.
-    type Pending;
-
-    fn connect(options: ClientOptions) -> Result<Self, ClientError>;
-    fn send_with(&mut self, action: Action, options: SendOptions) -> Result<Response, ClientError>;
-    fn command(&mut self, command: &str) -> Result<Vec<String>, ClientError>;
-    /// The next event (or notice), or `None` after `timeout`.
-    fn next(&mut self, timeout: Duration) -> Option<Incoming>;
-    /// Sends `action` without waiting for its outcome.
-    fn start(&mut self, action: Action) -> Self::Pending;
-    /// Waits for the outcome of [`start`](Self::start).
-    fn finish(&mut self, pending: Self::Pending) -> Result<Response, ClientError>;
-    fn version(&self) -> Option<String>;
-    fn close(self);
-
-    fn send(&mut self, action: Action) -> Result<Response, ClientError> {
-        self.send_with(action, SendOptions::default())
-    }
-}
+use crate::session::Session;
 
 /// What the suite runs against, from the environment.
 pub(crate) struct Target {
