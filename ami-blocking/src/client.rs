@@ -5,9 +5,10 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use ami_client::{ClientOptions, Incoming, Overflow, Transport};
 use ami_proto::{
-    Action, ActionError, ActionHandle, ClientOptions, CloseReason, Connection, Event, Incoming,
-    Message, Overflow, Response, SendOptions, Transport,
+    Action, ActionError, ActionHandle, CloseReason, Connection, Event, Message, Response,
+    SendOptions,
 };
 
 use crate::{Error, Result};
@@ -87,7 +88,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
         #[cfg(not(feature = "tls"))]
         Transport::Tls => {
             return Err(
-                ami_proto::tls::TlsError::new(ami_proto::tls::TlsErrorKind::Unsupported).into(),
+                ami_client::tls::TlsError::new(ami_client::tls::TlsErrorKind::Unsupported).into(),
             );
         }
     };
@@ -199,7 +200,7 @@ pub struct Client {
     /// The socket's read timeout as last set (`None`: not set yet).
     read_timeout: Option<Option<Duration>>,
     /// [`ClientOptions::on_violation`].
-    on_violation: Option<ami_proto::ViolationHook>,
+    on_violation: Option<ami_client::ViolationHook>,
 }
 
 impl std::fmt::Debug for Client {

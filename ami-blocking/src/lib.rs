@@ -2,8 +2,11 @@
 //!
 //! For scripts and threaded programs: `&mut self` methods, no async
 //! runtime, no threads of its own. [`Client`] drives the sans-IO
-//! [`ami_proto::Connection`]; this crate only moves bytes and time between a
-//! socket and it, so it behaves like the Tokio and smol clients.
+//! [`ami_proto::Connection`] with the options, errors and addresses of
+//! `ami-client`. **What belongs here:** std sockets, the blocking wait and
+//! the event buffer the blocking calls read from. **What does not:**
+//! protocol logic (`ami-proto`) or anything a second runtime would need as
+//! well (`ami-client`); so it behaves like the Tokio and smol clients.
 //!
 //! * Connect from an address (`tcp://user:secret@host:5038`, `tls://…:5039`,
 //!   `user:secret@host`, `host:port`) or [`ClientOptions`]: connect
@@ -15,10 +18,11 @@
 //!   their events.
 //! * Events: [`Client::next_event`], the [`Client::events`] iterator, or a
 //!   callback while an action waits. Unread events are buffered up to a
-//!   bound; beyond it the **oldest** are dropped and reported as
-//!   [`Incoming::Lost`] with their count — never silently. The socket is
-//!   drained during every call, because Asterisk disconnects clients that
-//!   stop reading.
+//!   bound in bytes (64 MiB by default); beyond it, by default, the
+//!   **oldest** are dropped and reported as [`Incoming::Lost`] with their
+//!   count — never silently — and the socket is drained during every call,
+//!   because Asterisk disconnects clients that stop reading;
+//!   [`Overflow::Backpressure`] stops reading instead.
 //! * TLS (feature `tls`, on by default) with rustls: certificates verified,
 //!   against the Mozilla roots or a CA file you name.
 //! * Typed [`Error`]s: I/O, timeout, authentication, Asterisk's rejection
@@ -46,12 +50,12 @@ mod client;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use ami_proto::{ClientOptions, Incoming};
+pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow};
 pub use client::{Client, EventCallback, Events};
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.
-pub type Error = ami_proto::ClientError;
+pub type Error = ami_client::ClientError;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

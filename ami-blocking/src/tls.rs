@@ -1,13 +1,13 @@
 //! TLS for `tls://` addresses: rustls over the blocking socket, with the
-//! trust, verifier and errors of `ami_proto::tls`. The handshake is done
+//! trust, verifier and errors of `ami_client::tls`. The handshake is done
 //! here, within the connect timeout, so that its failure is reported as a
 //! TLS error.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
-use ami_proto::ClientOptions;
-use ami_proto::tls::{Handshake, Received};
+use ami_client::ClientOptions;
+use ami_client::tls::{Handshake, Received};
 
 use crate::Result;
 

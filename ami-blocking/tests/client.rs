@@ -579,7 +579,7 @@ fn backpressure_loses_nothing_to_a_slow_consumer() {
     let server = Server::start();
     let options = options(&server)
         .event_buffer(1_000)
-        .overflow(ami_proto::Overflow::Backpressure);
+        .overflow(ami_client::Overflow::Backpressure);
     let mut client = Client::connect_with(options).unwrap();
     server.inject(Fault::Flood(FLOOD));
     let (delivered, lost, max_buffered) =
@@ -587,7 +587,10 @@ fn backpressure_loses_nothing_to_a_slow_consumer() {
     assert_eq!((delivered, lost), (FLOOD, 0));
     // The bound, plus at most one read (64 KiB here) of events of 100
     // bytes or more.
-    assert!(max_buffered <= 1_000 + 65_536 / 100, "bounded: {max_buffered}");
+    assert!(
+        max_buffered <= 1_000 + 65_536 / 100,
+        "bounded: {max_buffered}"
+    );
     client.ping().unwrap();
 }
 

@@ -3,7 +3,7 @@
 #![cfg(feature = "tls")]
 
 use ami_blocking::Client;
-use ami_proto::{ClientError, ClientOptions};
+use ami_client::{ClientError, ClientOptions};
 
 const RUNTIME: &str = "blocking";
 

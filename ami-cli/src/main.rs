@@ -29,8 +29,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ami_proto::tls::Fingerprint;
-use ami_proto::{Action, ClientError, ClientOptions, EventMask, Incoming, Line, Message, Response};
+use ami_client::tls::Fingerprint;
+use ami_client::{ClientError, ClientOptions, Incoming};
+use ami_proto::{Action, EventMask, Line, Message, Response};
 use clap::{Args, Parser, Subcommand};
 
 use crate::session::{Runtime, Session};
@@ -545,7 +546,7 @@ fn client_options(
         options = options.keepalive(interval, interval.min(Duration::from_secs(10)));
     }
     if args.reconnect {
-        options = options.reconnect(ami_proto::Reconnect::default());
+        options = options.reconnect(ami_client::Reconnect::default());
     }
     Ok(options)
 }
@@ -709,7 +710,7 @@ fn reconnect(
     connect: &dyn Fn() -> Result<Box<dyn Session>, ClientError>,
     stop: &AtomicBool,
 ) -> Option<Box<dyn Session>> {
-    let policy = ami_proto::Reconnect::default();
+    let policy = ami_client::Reconnect::default();
     for attempt in 0.. {
         // A jitter source good enough for spreading reconnections.
         let random = f64::from(

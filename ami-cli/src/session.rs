@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use ami_proto::{Action, ClientError, ClientOptions, CloseReason, Incoming, Response};
+use ami_client::{ClientError, ClientOptions, Incoming};
+use ami_proto::{Action, CloseReason, Response};
 
 /// Which adapter carries the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -711,7 +711,7 @@ fn tls_self_signed_and_pins(rt: &str) {
     let cert = temp_file("own.pem", server.cert_pem().unwrap());
     run_with(&["--ca-file", cert.to_str().unwrap(), "ping"]).assert_ok();
 
-    let pin = ami_proto::tls::Fingerprint::of_der(server.presented_der().unwrap());
+    let pin = ami_client::tls::Fingerprint::of_der(server.presented_der().unwrap());
     // Without a CA file or pin: the error names the certificate and how to trust it.
     let run = run_with(&["ping"]);
     assert_eq!(run.code(), Some(2), "{run:#?}");

@@ -1,9 +1,14 @@
 //! Sans-IO Asterisk Manager Interface (AMI) protocol.
 //!
-//! This crate holds all the protocol logic of the workspace and does no I/O:
-//! no sockets, no clock, no threads. Bytes go in, messages come out; actions
-//! go in, bytes come out. The runtime adapters (`ami-blocking`, `ami-tokio`,
-//! `ami-smol`) only move bytes and time between a socket and this crate.
+//! **What belongs here:** all the protocol logic of the workspace — the
+//! codec, the client state machine ([`Connection`]), the encoders, queue
+//! rules and the typed layer — and no I/O: no sockets, no clock, no threads,
+//! no locks or wakers. Bytes go in, messages come out; actions go in, bytes
+//! come out. It depends on `bytes`, `memchr`, `md-5` and `thiserror` only
+//! (`serde` with its feature). **What does not:** client options, errors,
+//! addresses, TLS and the adapters' event fan-out (`ami-client`), sockets
+//! and runtimes (`ami-blocking`, `ami-tokio`, `ami-smol`, which only move
+//! bytes and time between a socket and this crate).
 //!
 //! # The client state machine
 //!
@@ -35,11 +40,8 @@
 //!   event Asterisk 22 documents (`ami_proto::typed`), generated from
 //!   its documentation by `cargo run -p ami-codegen`; raw access is never
 //!   lost.
-//! * `rustls` — the TLS client the adapters share ([`tls`]): trust (a CA
-//!   file, which may be the server's own self-signed certificate, or a
-//!   pin), the certificate verifier, and errors in plain words.
 //! * `serde` — `Serialize` for [`Value`], [`Message`], [`Response`],
-//!   [`Incoming`], [`Decoded`] and the typed events: messages as ordered
+//!   [`Decoded`] and the typed events: messages as ordered
 //!   `[key, value]` pairs, values that are not UTF-8 as `{"latin1": "…"}`
 //!   (one character per byte, read back by `ValueBuf`), typed values
 //!   parsed. The rendering is documented in `wire_json`; the `ami` CLI's
@@ -101,30 +103,23 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
-pub mod adapter;
 mod auth;
-mod client_options;
 mod config;
 mod connection;
 mod decode;
 mod encode;
-mod endpoint;
 mod error;
 mod message;
 mod outcome;
 mod pending;
 mod queue_rule;
 mod server;
-pub mod tls;
 #[cfg(feature = "typed")]
 pub mod typed;
 #[cfg(feature = "serde")]
 pub mod wire_json;
 
 pub use auth::md5_key;
-pub use client_options::{
-    ClientError, ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect, ViolationHook,
-};
 pub use config::{AuthMethod, Config, EventMask, IdlessResponses, Keepalive, Login, Secret};
 pub use connection::{Connection, SendOptions, TranscriptHook};
 
@@ -132,7 +127,6 @@ pub use decode::{Decoded, Decoder, Limits};
 pub use encode::{
     Action, MAX_ACTION_HEADERS, MAX_ACTION_LINE, ServerMessage, encode_legacy_command,
 };
-pub use endpoint::{Endpoint, EndpointError, Transport};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use message::{Banner, Line, Lines, Message, MessageKind, Value, is_secret_key};
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};

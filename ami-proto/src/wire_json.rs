@@ -22,8 +22,8 @@
 //! "completion": message or null, "output": [value, …]}` (`output` is
 //! [`Response::output`], the same for both server formats).
 //!
-//! An [`Incoming`] is `{"event": message}`, `{"lost": n}`,
-//! `{"disconnected": "reason"}` or `"reconnected"`.
+//! (A client's `Incoming`, in `ami-client`, is `{"event": message}`,
+//! `{"lost": n}`, `{"disconnected": "reason"}` or `"reconnected"`.)
 //!
 //! A [`Decoded`] item is what the decode tool prints:
 //! `{"kind":"banner","version":…}`, `{"kind":"error","error":"…"}`, or
@@ -62,7 +62,7 @@ use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::{Decoded, Incoming, Line, Message, Response, Value};
+use crate::{Decoded, Line, Message, Response, Value};
 
 /// The key of the rendering of a value that is not UTF-8.
 const LATIN1: &str = "latin1";
@@ -203,26 +203,6 @@ impl Serialize for Response {
         map.serialize_entry("completion", &self.completion())?;
         map.serialize_entry("output", &seq(self.output()))?;
         map.end()
-    }
-}
-
-impl Serialize for Incoming {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Incoming::Event(msg) => {
-                serializer.serialize_newtype_variant("Incoming", 0, "event", msg)
-            }
-            Incoming::Lost(n) => serializer.serialize_newtype_variant("Incoming", 1, "lost", n),
-            Incoming::Disconnected(reason) => serializer.serialize_newtype_variant(
-                "Incoming",
-                2,
-                "disconnected",
-                &reason.to_string(),
-            ),
-            Incoming::Reconnected => {
-                serializer.serialize_unit_variant("Incoming", 3, "reconnected")
-            }
-        }
     }
 }
 
@@ -436,23 +416,6 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&command).unwrap(),
             r#"{"response":[["Response","Follows"],["Privilege","Command"],"line: one","","three"],"events":[],"completion":null,"output":["line: one","","three"]}"#
-        );
-    }
-
-    #[test]
-    fn incoming() {
-        let msg = message(b"Event: X\r\n\r\n");
-        assert_eq!(
-            serde_json::to_string(&Incoming::Event(msg)).unwrap(),
-            r#"{"event":[["Event","X"]]}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&Incoming::Lost(3)).unwrap(),
-            r#"{"lost":3}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&Incoming::Reconnected).unwrap(),
-            r#""reconnected""#
         );
     }
 

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use ami_proto::adapter::{self, LoginProgress, Publish, Publisher, Reply, login_progress};
-use ami_proto::{ClientOptions, CloseReason, Connection, Response, TranscriptHook, Violation};
+use ami_client::ClientOptions;
+use ami_client::adapter::{self, LoginProgress, Publish, Publisher, Reply, login_progress};
+use ami_proto::{CloseReason, Connection, Response, TranscriptHook, Violation};
 use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use futures_lite::{FutureExt, Stream as _};
@@ -36,7 +37,7 @@ impl Reply<()> for Done {
 /// The subscribers: a bounded broadcast that drops a slow subscriber's
 /// oldest events and tells it how many (the runtime-neutral
 /// [`Publisher`]).
-struct Events(Publisher, Option<ami_proto::ViolationHook>);
+struct Events(Publisher, Option<ami_client::ViolationHook>);
 
 impl Publish for Events {
     fn publish(&self, item: Incoming) {

@@ -1,13 +1,15 @@
 //! smol / async-io Asterisk Manager Interface client.
 //!
 //! The same client as `ami-tokio`, over `async-io` sockets and timers and
-//! `async-channel` (events fan out through `ami-proto`'s runtime-neutral
+//! `async-channel` (events fan out through `ami-client`'s runtime-neutral
 //! `adapter::Publisher`, as in `ami-tokio`). It needs no particular executor:
 //! the connection is driven on a thread of its own by `async_io::block_on`,
 //! and the handle's futures run under `smol::block_on`,
 //! `futures::executor::block_on` or any other executor, as long as
-//! async-io drives the reactor (it does so by itself). This crate only
-//! moves bytes and time: all protocol logic lives in `ami-proto`.
+//! async-io drives the reactor (it does so by itself). **What belongs
+//! here:** async-io's sockets and timers, the driver thread, and the public
+//! handle types. **What does not:** protocol logic (`ami-proto`) or client
+//! glue a second runtime needs as well (`ami-client`).
 //!
 //! * [`Client::connect`] from an address or [`ClientOptions`]: MD5, event
 //!   mask, timeouts, keepalive pings, TCP keepalive, reconnection with
@@ -43,14 +45,14 @@ mod stream;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use ami_proto::adapter::{Hub, Subscriber};
+use ami_client::adapter::{Hub, Subscriber};
+pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect};
 use ami_proto::{Action, CloseReason, Response, SendOptions};
-pub use ami_proto::{ClientOptions, Incoming, Reconnect};
 use futures_lite::Stream;
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.
-pub type Error = ami_proto::ClientError;
+pub type Error = ami_client::ClientError;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -62,7 +64,7 @@ pub(crate) struct Answer(async_channel::Sender<Result<Response>>);
 pub(crate) struct Done(async_channel::Sender<()>);
 
 /// A handle's request to the driver.
-pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
+pub(crate) type Command = ami_client::adapter::Command<Answer, Done>;
 
 /// State the driver shares with the handles.
 pub(crate) struct Shared {
@@ -206,7 +208,7 @@ impl Client {
 ///
 /// The driver publishes a socket read's worth of events at a time and
 /// wakes a waiting subscription once per batch; the subscription takes up
-/// to [`ami_proto::adapter::BATCH`] of them at a time, so that most
+/// to [`ami_client::adapter::BATCH`] of them at a time, so that most
 /// [`recv`](Self::recv)s neither lock nor wait.
 pub struct Subscription {
     receiver: Option<Subscriber>,

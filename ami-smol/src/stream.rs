@@ -4,7 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ami_proto::{ClientOptions, Transport};
+use ami_client::{ClientOptions, Transport};
 use async_io::Timer;
 use async_net::TcpStream;
 use futures_lite::FutureExt;
@@ -24,7 +24,7 @@ pub(crate) enum Stream {
 #[cfg(feature = "tls")]
 pub(crate) struct Recording {
     tcp: TcpStream,
-    received: Option<ami_proto::tls::Received>,
+    received: Option<ami_client::tls::Received>,
 }
 
 /// Connects to the options' address: every resolved address in turn, each
@@ -68,7 +68,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
         Transport::Tcp => Ok(Stream::Tcp(tcp)),
         #[cfg(feature = "tls")]
         Transport::Tls => {
-            let handshake = ami_proto::tls::Handshake::new(options)?;
+            let handshake = ami_client::tls::Handshake::new(options)?;
             let recording = Recording {
                 tcp,
                 received: Some(handshake.received()),
@@ -90,7 +90,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
         }
         #[cfg(not(feature = "tls"))]
         Transport::Tls => {
-            Err(ami_proto::tls::TlsError::new(ami_proto::tls::TlsErrorKind::Unsupported).into())
+            Err(ami_client::tls::TlsError::new(ami_client::tls::TlsErrorKind::Unsupported).into())
         }
     }
 }

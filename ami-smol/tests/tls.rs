@@ -1,7 +1,7 @@
 //! TLS on smol: the shared cases of `testdata/client_tests/tls.rs`.
 #![cfg(feature = "tls")]
 
-use ami_proto::{ClientError, ClientOptions};
+use ami_client::{ClientError, ClientOptions};
 use ami_smol::Client;
 
 const RUNTIME: &str = "smol";

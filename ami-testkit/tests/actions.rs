@@ -7,9 +7,10 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use ami_client::Endpoint;
 use ami_proto::{
-    Action, ActionError, CloseReason, Config, Endpoint, EventMask, Login, SendOptions,
-    ServerMessage, md5_key, queue_rules,
+    Action, ActionError, CloseReason, Config, EventMask, Login, SendOptions, ServerMessage,
+    md5_key, queue_rules,
 };
 use ami_testkit::{Personality, Reply, Server};
 use common::{Client, TIMEOUT, capture, config, exchange, mask_timestamps, names, read_to_close};

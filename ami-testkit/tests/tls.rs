@@ -1,5 +1,5 @@
 //! TLS with the self-signed CA made at start, checked with a rustls client
-//! configured by `ami_proto::tls` (the adapters' own settings).
+//! configured by `ami_client::tls` (the adapters' own settings).
 #![cfg(feature = "tls")]
 
 mod common;
@@ -7,7 +7,7 @@ mod common;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use ami_proto::tls::{Trust, client_config, server_name};
+use ami_client::tls::{Trust, client_config, server_name};
 use ami_proto::{Action, CloseReason, EventMask, ServerMessage};
 use ami_testkit::{Fault, Server};
 use common::{Client, TIMEOUT, config};

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use ami_proto::adapter::{self, LoginProgress, Publish, Publisher, Reply, login_progress};
-use ami_proto::{ClientOptions, CloseReason, Connection, Response, TranscriptHook, Violation};
+use ami_client::ClientOptions;
+use ami_client::adapter::{self, LoginProgress, Publish, Publisher, Reply, login_progress};
+use ami_proto::{CloseReason, Connection, Response, TranscriptHook, Violation};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::sync::mpsc;
 
@@ -82,7 +83,7 @@ async fn read_available<R: AsyncRead + Unpin>(reader: &mut R, buf: &mut [u8]) ->
 struct Events {
     publisher: Publisher,
     published: AtomicBool,
-    on_violation: Option<ami_proto::ViolationHook>,
+    on_violation: Option<ami_client::ViolationHook>,
 }
 
 impl Events {

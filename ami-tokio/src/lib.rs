@@ -2,8 +2,11 @@
 //!
 //! A driver task owns the socket and the sans-IO [`ami_proto::Connection`];
 //! [`Client`] is a cheap `Clone` handle that talks to it over a channel.
-//! This crate only moves bytes and time: all protocol logic lives in
-//! `ami-proto`, so it behaves like the blocking and smol clients.
+//! **What belongs here:** Tokio's sockets, timers, tasks and channels, and
+//! the public handle types. **What does not:** protocol logic (`ami-proto`)
+//! or client glue a second runtime needs as well — options, errors,
+//! addresses, TLS trust, the event fan-out, the driver core (`ami-client`)
+//! — so it behaves like the blocking and smol clients.
 //!
 //! * [`Client::connect`] from an address (`tcp://user:secret@host:5038`,
 //!   `tls://…`) or [`ClientOptions`]: MD5, event mask, timeouts, keepalive
@@ -55,15 +58,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use ami_proto::adapter::{Hub, Subscriber};
+use ami_client::adapter::{Hub, Subscriber};
+pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect};
 use ami_proto::{Action, CloseReason, Response, SendOptions};
-pub use ami_proto::{ClientOptions, Incoming, Reconnect};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::Stream;
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.
-pub type Error = ami_proto::ClientError;
+pub type Error = ami_client::ClientError;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -75,7 +78,7 @@ pub(crate) struct Answer(oneshot::Sender<Result<Response>>);
 pub(crate) struct Done(oneshot::Sender<()>);
 
 /// A handle's request to the driver.
-pub(crate) type Command = ami_proto::adapter::Command<Answer, Done>;
+pub(crate) type Command = ami_client::adapter::Command<Answer, Done>;
 
 /// State the driver shares with the handles.
 #[derive(Default)]
@@ -213,7 +216,7 @@ impl Client {
 ///
 /// The driver publishes a socket read's worth of events at a time and
 /// wakes a waiting subscription once per batch; the subscription takes up
-/// to [`ami_proto::adapter::BATCH`] of them at a time, so that most
+/// to [`ami_client::adapter::BATCH`] of them at a time, so that most
 /// [`recv`](Self::recv)s neither lock nor wait. It takes part in Tokio's
 /// cooperative scheduling, charged per batch: a task that always finds an
 /// event still yields now and then.

@@ -4,7 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ami_proto::{ClientOptions, Transport};
+use ami_client::{ClientOptions, Transport};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -22,7 +22,7 @@ pub(crate) enum Stream {
 #[cfg(feature = "tls")]
 pub(crate) struct Recording {
     tcp: TcpStream,
-    received: Option<ami_proto::tls::Received>,
+    received: Option<ami_client::tls::Received>,
 }
 
 /// Connects to the options' address: every resolved address in turn, each
@@ -59,7 +59,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
         Transport::Tcp => Ok(Stream::Tcp(tcp)),
         #[cfg(feature = "tls")]
         Transport::Tls => {
-            let handshake = ami_proto::tls::Handshake::new(options)?;
+            let handshake = ami_client::tls::Handshake::new(options)?;
             let recording = Recording {
                 tcp,
                 received: Some(handshake.received()),
@@ -80,7 +80,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
         }
         #[cfg(not(feature = "tls"))]
         Transport::Tls => {
-            Err(ami_proto::tls::TlsError::new(ami_proto::tls::TlsErrorKind::Unsupported).into())
+            Err(ami_client::tls::TlsError::new(ami_client::tls::TlsErrorKind::Unsupported).into())
         }
     }
 }

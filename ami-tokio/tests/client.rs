@@ -404,7 +404,7 @@ async fn backpressure_loses_nothing_to_a_slow_subscriber() {
     let server = Server::start();
     let options = options(&server)
         .event_buffer(1_000)
-        .overflow(ami_proto::Overflow::Backpressure);
+        .overflow(ami_client::Overflow::Backpressure);
     let client = Client::connect_with(options).await.unwrap();
     let mut events = client.events();
     server.inject(Fault::Flood(FLOOD));

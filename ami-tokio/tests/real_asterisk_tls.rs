@@ -2,7 +2,7 @@
 //! `testdata/client_tests/real_asterisk_tls.rs`.
 #![cfg(feature = "tls")]
 
-use ami_proto::{ClientError, ClientOptions};
+use ami_client::{ClientError, ClientOptions};
 use ami_tokio::Client;
 
 /// Connects on a Tokio runtime of its own, pings, closes.

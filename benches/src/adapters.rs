@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use ami_proto::{ClientOptions, Incoming, Message};
+use ami_client::{ClientOptions, Incoming};
+use ami_proto::Message;
 
 /// What a consumer saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

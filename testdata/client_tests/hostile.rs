@@ -4,9 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use ami_proto::{
-    Action, ClientError, ClientOptions, CloseReason, ConnectPhase, Incoming, ServerMessage,
-};
+use ami_client::{ClientError, ClientOptions, ConnectPhase, Incoming};
+use ami_proto::{Action, CloseReason, ServerMessage};
 use ami_testkit::{Reply, Server};
 
 use crate::session::Session;

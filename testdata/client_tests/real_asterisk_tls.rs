@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use ami_proto::tls::{Fingerprint, TlsErrorKind};
-use ami_proto::{ClientError as Error, ClientOptions};
+use ami_client::tls::{Fingerprint, TlsErrorKind};
+use ami_client::{ClientError as Error, ClientOptions};
 
 use super::ping;
 

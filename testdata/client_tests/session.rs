@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use ami_proto::{Action, ClientError, ClientOptions, Incoming, Response, SendOptions};
+use ami_client::{ClientError, ClientOptions, Incoming};
+use ami_proto::{Action, Response, SendOptions};
 
 /// One runtime's client, driven synchronously.
 pub(crate) trait Session: Sized {

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ami_proto::tls::{Fingerprint, TlsError, TlsErrorKind};
-use ami_proto::{ClientError as Error, ClientOptions};
+use ami_client::tls::{Fingerprint, TlsError, TlsErrorKind};
+use ami_client::{ClientError as Error, ClientOptions};
 
 use super::{RUNTIME, ping};
 

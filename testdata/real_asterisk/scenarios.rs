@@ -14,10 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
-use ami_proto::{
-    Action, ClientError, ClientOptions, CloseReason, EventMask, Incoming, Message, Response,
-    SendOptions,
-};
+use ami_client::{ClientError, ClientOptions, Incoming};
+use ami_proto::{Action, CloseReason, EventMask, Message, Response, SendOptions};
 
 use crate::session::Session;
 
@@ -1174,7 +1172,7 @@ pub(crate) fn reconnects_after_asterisk_restarts<S: Session>() {
     let transcript = Transcript::default();
     let options = options(&instance.url)
         .events(EventMask::On)
-        .reconnect(ami_proto::Reconnect {
+        .reconnect(ami_client::Reconnect {
             initial: Duration::from_millis(100),
             max: Duration::from_millis(500),
             jitter: false,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ami_proto::Incoming;
+use ami_client::Incoming;
 use ami_testkit::{Fault, Server};
 
 /// Idle time after which the flood is taken to be over.
@@ -65,7 +65,7 @@ fn main() {
     let buffer: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
 
     let server = Server::builder().fault(Fault::Flood(events)).start();
-    let options = ami_proto::ClientOptions::new(&server.url())
+    let options = ami_client::ClientOptions::new(&server.url())
         .expect("the test server's URL")
         .event_buffer(buffer);
 

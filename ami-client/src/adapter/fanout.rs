@@ -22,8 +22,8 @@
 //!   registers the waker, so dropping a pending `recv` future loses nothing.
 //!
 //! ```
-//! use ami_proto::Incoming;
-//! use ami_proto::adapter::Publisher;
+//! use ami_client::Incoming;
+//! use ami_client::adapter::Publisher;
 //!
 //! let publisher = Publisher::new(2);
 //! let mut first = publisher.subscribe();
@@ -43,7 +43,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::client_options::{Incoming, Overflow};
+use crate::options::{Incoming, Overflow};
 
 /// The most items a subscriber takes from the shared buffer per lock. They
 /// wait in the subscriber's own buffer, so a subscriber may hold up to this
@@ -256,8 +256,8 @@ impl Publisher {
     ///
     /// ```
     /// use std::task::{Context, Poll, Waker};
-    /// use ami_proto::{Incoming, Overflow};
-    /// use ami_proto::adapter::Publisher;
+    /// use ami_client::{Incoming, Overflow};
+    /// use ami_client::adapter::Publisher;
     ///
     /// let publisher = Publisher::bounded(2, usize::MAX, Overflow::Backpressure);
     /// let mut subscriber = publisher.subscribe();
@@ -833,10 +833,10 @@ mod tests {
         let mut bytes = b"Event: X\r\nPad: ".to_vec();
         bytes.resize(size - 4, b'x');
         bytes.extend_from_slice(b"\r\n\r\n");
-        let mut decoder = crate::Decoder::new();
+        let mut decoder = ami_proto::Decoder::new();
         decoder.feed(&bytes);
         match decoder.decode() {
-            Some(crate::Decoded::Message(m)) => Incoming::Event(m),
+            Some(ami_proto::Decoded::Message(m)) => Incoming::Event(m),
             other => panic!("{other:?}"),
         }
     }

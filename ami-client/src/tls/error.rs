@@ -107,7 +107,7 @@ pub enum TlsErrorKind {
 /// right one.
 ///
 /// ```
-/// use ami_proto::tls::{Fingerprint, PresentedCertificate, TlsError, TlsErrorKind};
+/// use ami_client::tls::{Fingerprint, PresentedCertificate, TlsError, TlsErrorKind};
 ///
 /// let fingerprint = Fingerprint::from_bytes([0xab; 32]);
 /// let mut certificate = PresentedCertificate::unparsed(fingerprint);

@@ -124,7 +124,7 @@ mod connect {
     /// handshake failed.
     ///
     /// ```
-    /// use ami_proto::tls::{client_config, Trust};
+    /// use ami_client::tls::{client_config, Trust};
     /// assert!(client_config(&Trust::WebPkiRoots).is_ok());
     /// assert!(client_config(&Trust::Pem(b"not a certificate".to_vec())).is_err());
     /// ```
@@ -151,8 +151,8 @@ mod connect {
     /// on failure returns [`Handshake::error`].
     ///
     /// ```
-    /// use ami_proto::ClientOptions;
-    /// use ami_proto::tls::Handshake;
+    /// use ami_client::ClientOptions;
+    /// use ami_client::tls::Handshake;
     ///
     /// let options = ClientOptions::new("tls://admin:amp111@pbx.example:5039")?;
     /// let handshake = Handshake::new(&options)?;

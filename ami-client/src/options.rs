@@ -7,18 +7,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
-use crate::connection::TranscriptHook;
 use crate::endpoint::{Endpoint, EndpointError};
-use crate::error::EncodeError;
-use crate::outcome::{ActionError, CloseReason, Response};
 use crate::tls::{Fingerprint, TlsError};
+use ami_proto::EncodeError;
+use ami_proto::TranscriptHook;
+use ami_proto::{ActionError, CloseReason, Response};
+use ami_proto::{AuthMethod, Config, EventMask, Keepalive, Login, Secret};
 
 /// Reconnection with exponential backoff, jitter and a cap.
 ///
 /// ```
 /// use std::time::Duration;
-/// use ami_proto::Reconnect;
+/// use ami_client::Reconnect;
 /// let r = Reconnect { jitter: false, ..Reconnect::default() };
 /// assert_eq!(r.delay(0, 0.0), Some(Duration::from_millis(500)));
 /// assert_eq!(r.delay(3, 0.0), Some(Duration::from_secs(4)));
@@ -79,7 +79,8 @@ type TranscriptSink = std::sync::Mutex<Box<dyn Write + Send>>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ami_proto::{ClientOptions, EventMask};
+/// use ami_proto::{EventMask};
+/// use ami_client::{ClientOptions};
 ///
 /// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?
 ///     .md5(true)
@@ -87,7 +88,7 @@ type TranscriptSink = std::sync::Mutex<Box<dyn Write + Send>>;
 ///     .action_timeout(Duration::from_secs(10))
 ///     .event_buffer(50_000);
 /// assert_eq!(options.endpoint().port, 5038);
-/// # Ok::<(), ami_proto::EndpointError>(())
+/// # Ok::<(), ami_client::EndpointError>(())
 /// ```
 pub struct ClientOptions {
     endpoint: Endpoint,
@@ -151,10 +152,10 @@ pub enum Overflow {
     Backpressure,
 }
 
-/// Called by the adapters for each [`Violation`](crate::Violation): bad input that
+/// Called by the adapters for each [`Violation`](ami_proto::Violation): bad input that
 /// belonged to no action (a message the decoder skipped, and why), which
 /// the connection survives. See [`ClientOptions::on_violation`].
-pub type ViolationHook = std::sync::Arc<dyn Fn(&crate::Violation) + Send + Sync>;
+pub type ViolationHook = std::sync::Arc<dyn Fn(&ami_proto::Violation) + Send + Sync>;
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,12 +293,12 @@ impl ClientOptions {
     /// (the default), or stop reading the socket until it catches up.
     ///
     /// ```
-    /// use ami_proto::{ClientOptions, Overflow};
+    /// use ami_client::{ClientOptions, Overflow};
     /// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?
     ///     .event_buffer_bytes(256 << 20)
     ///     .overflow(Overflow::Backpressure);
     /// assert_eq!(options.overflow, Overflow::Backpressure);
-    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// # Ok::<(), ami_client::EndpointError>(())
     /// ```
     #[must_use]
     pub fn overflow(mut self, overflow: Overflow) -> Self {
@@ -316,11 +317,11 @@ impl ClientOptions {
     /// the default buffer.
     ///
     /// ```
-    /// use ami_proto::ClientOptions;
+    /// use ami_client::ClientOptions;
     /// let options = ClientOptions::new("tcp://admin:amp111@127.0.0.1:5038")?;
     /// assert_eq!(options.read_size(), 512 * 1024);
     /// assert_eq!(options.event_buffer(1_000).read_size(), 64 * 1024);
-    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// # Ok::<(), ami_client::EndpointError>(())
     /// ```
     #[must_use]
     pub fn read_size(&self) -> usize {
@@ -370,8 +371,8 @@ impl ClientOptions {
     /// hold. Handshake signatures are verified either way.
     ///
     /// ```
-    /// use ami_proto::ClientOptions;
-    /// use ami_proto::tls::Fingerprint;
+    /// use ami_client::ClientOptions;
+    /// use ami_client::tls::Fingerprint;
     ///
     /// let pin: Fingerprint =
     ///     "sha256:FD:AE:72:5B:44:CB:ED:E6:ED:2A:13:18:4E:4F:61:08:1E:A0:67:73:1D:AF:6A:01:FE:8E:AF:BD:1D:A0:48:57"
@@ -438,24 +439,24 @@ impl ClientOptions {
         Ok(Some(pem))
     }
 
-    /// Calls `hook` for every [`Violation`](crate::Violation) (besides the
+    /// Calls `hook` for every [`Violation`](ami_proto::Violation) (besides the
     /// adapters' `tracing` warning): a message the decoder skipped that no
     /// action was waiting for, with the limit it broke. An action's own
     /// skipped answer fails that action instead
-    /// ([`ActionError::Malformed`](crate::ActionError::Malformed)).
+    /// ([`ActionError::Malformed`](ami_proto::ActionError::Malformed)).
     ///
     /// ```
-    /// use ami_proto::ClientOptions;
+    /// use ami_client::ClientOptions;
     ///
     /// let options = ClientOptions::new("tcp://admin:secret@127.0.0.1")?
     ///     .on_violation(|v| eprintln!("skipped: {v}"));
     /// assert!(options.violation_hook().is_some());
-    /// # Ok::<(), ami_proto::EndpointError>(())
+    /// # Ok::<(), ami_client::EndpointError>(())
     /// ```
     #[must_use]
     pub fn on_violation(
         mut self,
-        hook: impl Fn(&crate::Violation) + Send + Sync + 'static,
+        hook: impl Fn(&ami_proto::Violation) + Send + Sync + 'static,
     ) -> Self {
         self.on_violation = Some(std::sync::Arc::new(hook));
         self
@@ -468,7 +469,7 @@ impl ClientOptions {
     }
 
     /// Takes the transcript writer out as a hook for
-    /// [`Connection::set_transcript`](crate::Connection::set_transcript).
+    /// [`Connection::set_transcript`](ami_proto::Connection::set_transcript).
     /// A failing writer never fails the session.
     pub fn take_transcript_hook(&mut self) -> Option<TranscriptHook> {
         let mut out = self
@@ -491,7 +492,7 @@ impl ClientOptions {
 #[non_exhaustive]
 pub enum Incoming {
     /// An AMI event (or any message that belongs to no action).
-    Event(crate::message::Message),
+    Event(ami_proto::Message),
     /// The subscriber fell behind (or the buffer overflowed while nobody
     /// read): this many of the oldest events were dropped for it. Reported
     /// before the events that follow them.
@@ -570,7 +571,7 @@ pub enum ClientError {
 /// [`ClientError::ConnectTimeout`].
 ///
 /// ```
-/// use ami_proto::{ClientError, ConnectPhase};
+/// use ami_client::{ClientError, ConnectPhase};
 /// let e = ClientError::ConnectTimeout(ConnectPhase::Banner);
 /// assert_eq!(
 ///     e.to_string(),
@@ -642,8 +643,17 @@ impl From<ActionError> for ClientError {
 }
 
 impl ClientError {
-    /// The error a failed login gives: authentication refused, login timed
-    /// out, or the connection's own close reason.
+    /// The error a failed login gives: authentication refused, banner or
+    /// login timed out (naming the phase), or the connection's own close
+    /// reason.
+    ///
+    /// ```
+    /// use ami_client::{ClientError, ConnectPhase};
+    /// use ami_proto::CloseReason;
+    /// let e = ClientError::from_login_close(CloseReason::LoginTimeout);
+    /// assert!(matches!(e, ClientError::ConnectTimeout(ConnectPhase::Login)));
+    /// assert_eq!(e.to_string(), "login not answered in time");
+    /// ```
     #[must_use]
     pub fn from_login_close(reason: CloseReason) -> Self {
         match reason {

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::{AuthMethod, EventMask, Login, Secret};
 use crate::tls::{Fingerprint, PinError};
+use ami_proto::{AuthMethod, EventMask, Login, Secret};
 
 /// The transport an [`Endpoint`] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,8 @@ impl Transport {
 /// [`Fingerprint`]).
 ///
 /// ```
-/// use ami_proto::{AuthMethod, Endpoint, EventMask, Transport};
+/// use ami_proto::{AuthMethod, EventMask};
+/// use ami_client::{Endpoint, Transport};
 ///
 /// let e: Endpoint = "tls://admin:p%40ss@pbx.example:5039?auth=md5&events=call,user".parse().unwrap();
 /// assert_eq!(e.transport, Transport::Tls);

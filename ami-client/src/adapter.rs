@@ -11,10 +11,10 @@ mod fanout;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::client_options::{ClientError, Incoming, Reconnect};
-use crate::connection::{Connection, SendOptions};
-use crate::encode::Action;
-use crate::outcome::{ActionHandle, CloseReason, Event, Response, Violation};
+use crate::options::{ClientError, Incoming, Reconnect};
+use ami_proto::Action;
+use ami_proto::{ActionHandle, CloseReason, Event, Response, Violation};
+use ami_proto::{Connection, SendOptions};
 
 pub use fanout::{BATCH, Hub, Publisher, Subscriber};
 

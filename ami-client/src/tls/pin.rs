@@ -12,7 +12,7 @@ use std::str::FromStr;
 /// uppercase pairs, which parses back.
 ///
 /// ```
-/// use ami_proto::tls::Fingerprint;
+/// use ami_client::tls::Fingerprint;
 ///
 /// let openssl = "sha256:FD:AE:72:5B:44:CB:ED:E6:ED:2A:13:18:4E:4F:61:08:\
 ///                1E:A0:67:73:1D:AF:6A:01:FE:8E:AF:BD:1D:A0:48:57";
@@ -23,7 +23,7 @@ use std::str::FromStr;
 /// assert_eq!(pin.to_string(), openssl);
 /// assert_eq!(&pin.colon_hex()[..8], "FD:AE:72");
 /// assert!("sha256:fdae".parse::<Fingerprint>().is_err());
-/// # Ok::<(), ami_proto::tls::PinError>(())
+/// # Ok::<(), ami_client::tls::PinError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint([u8; 32]);
@@ -38,7 +38,7 @@ impl Fingerprint {
     /// The SHA-256 fingerprint of a DER certificate.
     ///
     /// ```
-    /// use ami_proto::tls::Fingerprint;
+    /// use ami_client::tls::Fingerprint;
     /// // SHA-256 of no bytes at all.
     /// assert!(Fingerprint::of_der(b"").colon_hex().starts_with("E3:B0:C4:42"));
     /// ```
@@ -53,7 +53,7 @@ impl Fingerprint {
     /// Asterisk's `tlscertfile`), if it holds one.
     ///
     /// ```
-    /// use ami_proto::tls::Fingerprint;
+    /// use ami_client::tls::Fingerprint;
     /// assert_eq!(Fingerprint::of_pem(b"no certificate"), None);
     /// ```
     #[cfg(feature = "rustls")]
