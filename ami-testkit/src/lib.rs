@@ -138,6 +138,9 @@ mod reply;
 mod scheduler;
 mod server;
 mod session;
+mod settings;
+mod shared;
+mod sync;
 #[cfg(feature = "tls")]
 mod tls;
 mod transport;
@@ -146,6 +149,7 @@ mod wire;
 pub use fault::Fault;
 pub use replay::{Replay, ReplayError};
 pub use reply::Reply;
-pub use server::{Builder, Personality, Server, demo, url_or_demo};
+pub use server::{Builder, Server, demo, url_or_demo};
+pub use settings::Personality;
 #[cfg(feature = "tls")]
 pub use tls::Certificate;

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use ami_proto::{DecodeErrorKind, Limits, Message, MessageKind, ServerMessage};
@@ -16,13 +16,10 @@ use crate::fault::{Fault, flood_chunk};
 use crate::framer::{Frame, Framer};
 use crate::replay::{self, Cursor};
 use crate::reply::Body;
-use crate::server::Shared;
+use crate::shared::Shared;
+use crate::sync::lock;
 use crate::transport::Transport;
 use crate::wire::{self, EventFilter};
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// What the writer thread writes, in order.
 #[derive(Debug)]
