@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use ami_proto::{Message, ServerMessage, encode_legacy_command, md5_key};
 
+use crate::ctx::Ctx;
 use crate::pbx::{Channel, QUEUE_RULES};
-use crate::session::Ctx;
 use crate::settings::Personality;
 use crate::shared::Shared;
 use crate::sync::lock;

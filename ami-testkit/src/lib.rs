@@ -130,9 +130,11 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod ctx;
 mod fault;
 mod framer;
 mod pbx;
+mod reader;
 mod replay;
 mod reply;
 mod scheduler;
@@ -145,6 +147,7 @@ mod sync;
 mod tls;
 mod transport;
 mod wire;
+mod writer;
 
 pub use fault::Fault;
 pub use replay::{Replay, ReplayError};

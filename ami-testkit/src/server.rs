@@ -10,18 +10,21 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use ami_proto::{EventMask, Message, ServerMessage};
+use bytes::Bytes;
 
 use crate::fault::{Fault, FaultModes};
 use crate::pbx::Pbx;
-use crate::replay::{Replay, ReplayError};
+use crate::reader;
+use crate::replay::{Cursor, Replay, ReplayError};
 use crate::reply::{Handler, Reply, handler};
 use crate::scheduler::Scheduler;
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::settings::{Personality, Settings};
 use crate::shared::{Shared, State};
 use crate::sync::lock;
 use crate::transport::Transport;
 use crate::wire::Rng;
+use crate::writer;
 
 /// Configures a [`Server`]; get one from [`Server::builder`].
 ///
@@ -370,18 +373,18 @@ fn start_session(shared: &Arc<Shared>, stream: TcpStream) -> io::Result<()> {
     stream.set_write_timeout(shared.settings.write_timeout)?;
     let transport = make_transport(shared, stream)?;
     let session = Arc::new(Session::new(transport));
-    session.send(session::greeting(shared));
+    session.send(greeting(shared));
     let reader = {
         let (shared, session) = (shared.clone(), session.clone());
         thread::Builder::new()
             .name("ami-testkit-read".into())
-            .spawn(move || session::run_reader(&shared, &session))?
+            .spawn(move || reader::run(&shared, &session))?
     };
     let writer = {
         let (shared, session) = (shared.clone(), session.clone());
         thread::Builder::new()
             .name("ami-testkit-write".into())
-            .spawn(move || session::run_writer(&shared, &session))?
+            .spawn(move || writer::run(&shared, &session))?
     };
     let mut state = lock(&shared.state);
     state.threads.retain(|t| !t.is_finished());
@@ -391,6 +394,19 @@ fn start_session(shared: &Arc<Shared>, stream: TcpStream) -> io::Result<()> {
     state.sessions.push(session);
     shared.changed.notify_all();
     Ok(())
+}
+
+/// What a new session sends first: the banner, or the replay's prologue.
+fn greeting(shared: &Shared) -> Bytes {
+    if let Some(replay) = &shared.settings.replay {
+        return Cursor::new(replay.clone()).prologue().clone();
+    }
+    if let Some(greeting) = &shared.settings.greeting {
+        return Bytes::from(greeting.clone());
+    }
+    let mut banner = Vec::new();
+    let _ = ami_proto::encode_banner(&mut banner, shared.settings.personality.ami_version());
+    Bytes::from(banner)
 }
 
 #[cfg(feature = "tls")]
