@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use ami_proto::{Message, ServerMessage, encode_legacy_command, md5_key};
 
+use crate::ctx::Ctx;
 use crate::pbx::{Channel, QUEUE_RULES};
-use crate::server::{Personality, Shared};
-use crate::session::{Ctx, lock};
+use crate::settings::Personality;
+use crate::shared::Shared;
+use crate::sync::lock;
 use crate::wire::{self, EventFilter, Rng, ack, action_id, error, event_list, with_id};
 
 /// The built-in actions, with ListCommands' synopsis and privilege.

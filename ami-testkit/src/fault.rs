@@ -1,6 +1,8 @@
-//! Faults a test can inject, and the pre-encoded events of the flood.
+//! Faults a test can inject, the server-wide fault modes in force, and
+//! the pre-encoded events of the flood.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::pbx::flood_events;
@@ -56,6 +58,25 @@ impl Fault {
             self,
             Self::ByteAtATime | Self::RefuseLogin | Self::IgnorePings | Self::StallForever
         )
+    }
+}
+
+/// Server-wide fault modes.
+#[derive(Debug, Default)]
+pub(crate) struct FaultModes {
+    pub(crate) byte_at_a_time: AtomicBool,
+    pub(crate) refuse_login: AtomicBool,
+    pub(crate) ignore_pings: AtomicBool,
+    pub(crate) stall_forever: AtomicBool,
+}
+
+impl FaultModes {
+    pub(crate) fn refuse_login(&self) -> bool {
+        self.refuse_login.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn ignore_pings(&self) -> bool {
+        self.ignore_pings.load(Ordering::SeqCst)
     }
 }
 

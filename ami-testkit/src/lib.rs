@@ -1,12 +1,19 @@
 //! A fake Asterisk for tests: an AMI server on 127.0.0.1 that speaks the
 //! real formats, replays real captures, and misbehaves on demand.
 //!
+//! What belongs in this crate: the server side of AMI as Asterisk plays
+//! it — the built-in actions, a busy PBX to watch, capture replay, fault
+//! injection, TLS serving — and the handle a test uses to drive and
+//! inspect it. What does not: client code (connections, correlation,
+//! reconnects are ami-proto's and the runtime crates'), a second codec
+//! (every byte is encoded and decoded with [`ami_proto`]), and helpers tied
+//! to one client or runtime (those belong with the tests that use them).
+//!
 //! The server runs on plain `std` threads (one accept thread, a reader and
 //! a writer per connection, one timer thread), so blocking tests, Tokio
 //! tests and smol tests use it alike: start it, connect to
 //! [`Server::addr`] with any socket, and drop it at the end — dropping
-//! closes every connection and joins every thread. All encoding and
-//! decoding is [`ami_proto`]'s.
+//! closes every connection and joins every thread.
 //!
 //! From an async test, connect as usual — `tokio::net::TcpStream::connect(server.addr())`,
 //! `smol::net::TcpStream::connect(server.addr())` — and keep the server
@@ -129,23 +136,54 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The modules, one job each, lowest first: a file's `use crate::…` names
+// only files above it in this list, so the module graph has no cycle.
+//
+//   framer     splits the client's bytes into messages, as Asterisk reads them
+//   sync       a lock that survives a panicked holder
+//   wire       helpers over ami-proto's codec: answers, event lists, masks, Rng
+//   replay     captures: parsing `.bin`/`.sent`, answers with ActionIDs rewritten
+//   reply      `Reply`, what a test's action handler answers
+//   pbx        the pretend PBX: channels, the queue, busy-PBX steps, flood events
+//   fault      `Fault`, the server-wide fault modes, the flood's encoded bytes
+//   scheduler  the timer thread: runs closures after a delay
+//   tls        `Certificate` kinds, the identity made at start, a TLS socket
+//   transport  a session's socket: plain TCP or TLS
+//   settings   `Personality` and the other settings fixed at start
+//   session    one connected client: output queue, login status, faults applied
+//   shared     what every thread shares: sessions, received messages,
+//              handlers, CLI outputs, the PBX, fault modes, the timer
+//   ctx        what answering one request can reach, and its helpers
+//   actions    the built-in actions, answered as Asterisk 22 (or 13) does
+//   reader     a session's reader thread: frames input, dispatches requests
+//              to the replay, a test's handler or the built-in actions
+//   writer     a session's writer thread: writes the queue, plays write faults
+//   server     the public API: `Builder`, `Server`, `demo`, `url_or_demo`;
+//              the accept thread that starts sessions
 mod actions;
+mod ctx;
 mod fault;
 mod framer;
 mod pbx;
+mod reader;
 mod replay;
 mod reply;
 mod scheduler;
 mod server;
 mod session;
+mod settings;
+mod shared;
+mod sync;
 #[cfg(feature = "tls")]
 mod tls;
 mod transport;
 mod wire;
+mod writer;
 
 pub use fault::Fault;
 pub use replay::{Replay, ReplayError};
 pub use reply::Reply;
-pub use server::{Builder, Personality, Server, demo, url_or_demo};
+pub use server::{Builder, Server, demo, url_or_demo};
+pub use settings::Personality;
 #[cfg(feature = "tls")]
 pub use tls::Certificate;

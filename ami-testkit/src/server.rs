@@ -1,231 +1,30 @@
-//! The server: the builder, the handle tests hold, and the state the
-//! accept, session and scheduler threads share.
+//! The public API: [`Builder`], the [`Server`] handle tests hold, [`demo`]
+//! and [`url_or_demo`]; the accept thread that starts sessions.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ami_proto::{EventMask, Message, ServerMessage};
+use bytes::Bytes;
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultModes};
 use crate::pbx::Pbx;
-use crate::replay::{Replay, ReplayError};
+use crate::reader;
+use crate::replay::{Cursor, Replay, ReplayError};
 use crate::reply::{Handler, Reply, handler};
 use crate::scheduler::Scheduler;
-use crate::session::{self, Session, lock};
+use crate::session::Session;
+use crate::settings::{Personality, Settings};
+use crate::shared::{Shared, State};
+use crate::sync::lock;
 use crate::transport::Transport;
-use crate::wire::{Rng, decode_server_message};
-
-/// Which Asterisk the server plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Personality {
-    /// Asterisk 22: banner `Asterisk Call Manager/11.0.0`, `Command`
-    /// answered with `Output:` lines.
-    #[default]
-    Asterisk22,
-    /// Asterisk 13: banner `Asterisk Call Manager/2.10.6`, `Command`
-    /// answered `Response: Follows` … `--END COMMAND--`.
-    Asterisk13,
-}
-
-impl Personality {
-    /// The AMI version in the banner: `11.0.0` or `2.10.6`.
-    #[must_use]
-    pub fn ami_version(self) -> &'static str {
-        match self {
-            Self::Asterisk22 => "11.0.0",
-            Self::Asterisk13 => "2.10.6",
-        }
-    }
-
-    /// What `core show version` says.
-    #[must_use]
-    pub fn version_line(self) -> &'static str {
-        match self {
-            Self::Asterisk22 => {
-                "Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux on 2026-11-22 20:58:54 UTC"
-            }
-            Self::Asterisk13 => {
-                "Asterisk 13.38.3 built by root @ build on a x86_64 running Linux on 2021-06-01 10:00:00 UTC"
-            }
-        }
-    }
-}
-
-/// Server settings fixed at start.
-pub(crate) struct Settings {
-    pub(crate) personality: Personality,
-    pub(crate) users: Vec<(String, String)>,
-    pub(crate) events_default: EventMask,
-    pub(crate) originate_delay: Duration,
-    pub(crate) failed_login_delay: Duration,
-    pub(crate) write_timeout: Option<Duration>,
-    pub(crate) busy_pbx: bool,
-    pub(crate) replay: Option<Arc<Replay>>,
-    pub(crate) greeting: Option<Vec<u8>>,
-    #[cfg(feature = "tls")]
-    pub(crate) tls: bool,
-}
-
-/// Server-wide fault modes.
-#[derive(Debug, Default)]
-pub(crate) struct FaultModes {
-    pub(crate) byte_at_a_time: AtomicBool,
-    pub(crate) refuse_login: AtomicBool,
-    pub(crate) ignore_pings: AtomicBool,
-    pub(crate) stall_forever: AtomicBool,
-}
-
-impl FaultModes {
-    pub(crate) fn refuse_login(&self) -> bool {
-        self.refuse_login.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn ignore_pings(&self) -> bool {
-        self.ignore_pings.load(Ordering::SeqCst)
-    }
-}
-
-/// Mutable state behind one lock, watched by the `wait_*` methods.
-#[derive(Default)]
-pub(crate) struct State {
-    received: Vec<Message>,
-    sessions: Vec<Arc<Session>>,
-    threads: Vec<JoinHandle<()>>,
-    pending_faults: Vec<Fault>,
-    stopped: bool,
-}
-
-/// What every thread of the server shares.
-pub(crate) struct Shared {
-    pub(crate) settings: Settings,
-    addr: SocketAddr,
-    shutdown: AtomicBool,
-    state: Mutex<State>,
-    changed: Condvar,
-    handlers: RwLock<HashMap<String, Handler>>,
-    commands: RwLock<HashMap<String, String>>,
-    pub(crate) pbx: Mutex<Pbx>,
-    pub(crate) faults: FaultModes,
-    pub(crate) scheduler: Scheduler,
-    #[cfg(feature = "tls")]
-    tls: Option<crate::tls::Identity>,
-}
-
-impl Shared {
-    pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
-    }
-
-    /// Wakes the `wait_*` methods.
-    pub(crate) fn notify(&self) {
-        let _state = lock(&self.state);
-        self.changed.notify_all();
-    }
-
-    /// Records a message received from a client.
-    pub(crate) fn record(&self, message: Message) {
-        lock(&self.state).received.push(message);
-        self.changed.notify_all();
-    }
-
-    pub(crate) fn handler(&self, name: &str) -> Option<Handler> {
-        self.handlers
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(name)
-            .cloned()
-    }
-
-    pub(crate) fn command_output(&self, command: &str) -> Option<String> {
-        self.commands
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(command)
-            .cloned()
-    }
-
-    pub(crate) fn take_pending_faults(&self) -> Vec<Fault> {
-        std::mem::take(&mut lock(&self.state).pending_faults)
-    }
-
-    fn live_sessions(&self) -> Vec<Arc<Session>> {
-        let mut state = lock(&self.state);
-        state.sessions.retain(|s| !s.is_closed());
-        state.sessions.clone()
-    }
-
-    /// Sends an event to every logged-in session whose event mask admits
-    /// it; returns how many.
-    pub(crate) fn broadcast(&self, event: &ServerMessage) -> usize {
-        match decode_server_message(event) {
-            Some(message) => self.broadcast_message(&message),
-            None => 0,
-        }
-    }
-
-    fn broadcast_message(&self, message: &Message) -> usize {
-        let mut count = 0;
-        for session in self.live_sessions() {
-            let admitted = {
-                let status = lock(&session.status);
-                status.logged_in && status.filter.admits(message) && status.passes_filters(message)
-            };
-            if admitted {
-                session.send(message.as_bytes().clone());
-                count += 1;
-            }
-        }
-        count
-    }
-
-    /// Sleeps `delay`, or less if the server shuts down.
-    pub(crate) fn sleep(&self, delay: Duration) {
-        let deadline = Instant::now() + delay;
-        let mut state = lock(&self.state);
-        while !state.stopped {
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-    }
-
-    /// Waits until `f` gives a value, or `timeout` passes.
-    fn wait_until<T>(
-        &self,
-        timeout: Duration,
-        mut f: impl FnMut(&mut State) -> Option<T>,
-    ) -> Option<T> {
-        let deadline = Instant::now() + timeout;
-        let mut state = lock(&self.state);
-        loop {
-            if let Some(value) = f(&mut state) {
-                return Some(value);
-            }
-            let now = Instant::now();
-            if now >= deadline || state.stopped {
-                return None;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-    }
-}
+use crate::wire::Rng;
+use crate::writer;
 
 /// Configures a [`Server`]; get one from [`Server::builder`].
 ///
@@ -574,18 +373,18 @@ fn start_session(shared: &Arc<Shared>, stream: TcpStream) -> io::Result<()> {
     stream.set_write_timeout(shared.settings.write_timeout)?;
     let transport = make_transport(shared, stream)?;
     let session = Arc::new(Session::new(transport));
-    session.send(session::greeting(shared));
+    session.send(greeting(shared));
     let reader = {
         let (shared, session) = (shared.clone(), session.clone());
         thread::Builder::new()
             .name("ami-testkit-read".into())
-            .spawn(move || session::run_reader(&shared, &session))?
+            .spawn(move || reader::run(&shared, &session))?
     };
     let writer = {
         let (shared, session) = (shared.clone(), session.clone());
         thread::Builder::new()
             .name("ami-testkit-write".into())
-            .spawn(move || session::run_writer(&shared, &session))?
+            .spawn(move || writer::run(&shared, &session))?
     };
     let mut state = lock(&shared.state);
     state.threads.retain(|t| !t.is_finished());
@@ -595,6 +394,19 @@ fn start_session(shared: &Arc<Shared>, stream: TcpStream) -> io::Result<()> {
     state.sessions.push(session);
     shared.changed.notify_all();
     Ok(())
+}
+
+/// What a new session sends first: the banner, or the replay's prologue.
+fn greeting(shared: &Shared) -> Bytes {
+    if let Some(replay) = &shared.settings.replay {
+        return Cursor::new(replay.clone()).prologue().clone();
+    }
+    if let Some(greeting) = &shared.settings.greeting {
+        return Bytes::from(greeting.clone());
+    }
+    let mut banner = Vec::new();
+    let _ = ami_proto::encode_banner(&mut banner, shared.settings.personality.ami_version());
+    Bytes::from(banner)
 }
 
 #[cfg(feature = "tls")]
