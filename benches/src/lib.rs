@@ -8,11 +8,13 @@
 //! script's command line; `benches/decode.rs` measures the decoder on it.
 //!
 //! A second workload, [`real_stream`], repeats the `Event` messages of real
-//! Asterisk captures.
+//! Asterisk captures; `src/bin/loss_runs.rs` plays both to every client at
+//! its default settings and counts what is lost ([`loss`]).
 
 pub mod adapters;
 pub mod corpus;
 pub mod loopback;
+pub mod loss;
 pub mod meta;
 pub mod pyrandom;
 pub mod real_stream;
