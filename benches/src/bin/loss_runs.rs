@@ -17,8 +17,9 @@
 //! Runs interleave (run 1 of every contender, then run 2, …, the order
 //! rotating), since the cores are shared. Per workload, a Markdown table:
 //! losses (total, in how many runs, each losing run's count), whether
-//! delivered + lost = sent in every run, median messages/s (min..max) and
-//! the ratio of medians to the raw read's.
+//! delivered + lost = sent in every run, median messages/s (min..max), the
+//! ratio of medians to the raw read's, and the median over runs of the
+//! ratio to the raw read of the same run.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=target/bench cargo run --release -p ami-benches --bin loss_runs -- \
@@ -102,6 +103,8 @@ type Run<'a> = Box<dyn Fn() -> Result<Seen, String> + 'a>;
 /// One contender's runs: what each saw, or why it failed.
 #[derive(Default)]
 struct Record {
+    /// By run: `None` where it failed.
+    runs: Vec<Option<Seen>>,
     seen: Vec<Seen>,
     failures: Vec<String>,
 }
@@ -220,10 +223,12 @@ fn run_workload(
                         }
                     );
                     records[i].seen.push(seen);
+                    records[i].runs.push(Some(seen));
                 }
                 Err(e) => {
                     eprintln!("run {run}: {name}: FAILED: {e}");
                     records[i].failures.push(e);
+                    records[i].runs.push(None);
                 }
             }
         }
@@ -236,9 +241,10 @@ fn run_workload(
     );
     println!(
         "| client, default options | runs | lost, total | runs with loss | lost per losing run | \
-         delivered + lost = sent | messages/s, median (min..max) | MB/s, median | × raw read |"
+         delivered + lost = sent | messages/s, median (min..max) | MB/s, median | × raw read | \
+         × raw read, same run |"
     );
-    println!("|---|---:|---:|---:|---|---|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---|---|---:|---:|---:|---:|");
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
@@ -260,7 +266,7 @@ fn run_workload(
             format!("{ok} (+{} failed)", record.failures.len())
         };
         if ok == 0 {
-            println!("| {name} | {runs} | — | — | — | — | — | — | — |");
+            println!("| {name} | {runs} | — | — | — | — | — | — | — | — |");
             continue;
         }
         let total: u64 = record.seen.iter().map(|s| s.lost).sum();
@@ -281,8 +287,24 @@ fn run_workload(
             rates.iter().copied().fold(0.0, f64::max),
         );
         let med = median(&mut rates);
+        // The raw read's time over this client's in each run where both
+        // finished (they ran within a second of each other): less
+        // sensitive to load that comes and goes than the ratio of medians.
+        let mut paired: Vec<f64> = record
+            .runs
+            .iter()
+            .zip(&records[0].runs)
+            .filter_map(|(c, r)| {
+                Some(r.as_ref()?.elapsed.as_secs_f64() / c.as_ref()?.elapsed.as_secs_f64())
+            })
+            .collect();
+        let paired = if paired.is_empty() {
+            f64::NAN
+        } else {
+            median(&mut paired)
+        };
         println!(
-            "| {name} | {runs} | {} | {} of {ok} | {} | {} | {:.2} M ({:.2}..{:.2}) | {:.0} | {:.2} |",
+            "| {name} | {runs} | {} | {} of {ok} | {} | {} | {:.2} M ({:.2}..{:.2}) | {:.0} | {:.2} | {:.2} |",
             group(total),
             losing.len(),
             if losing.is_empty() {
@@ -300,6 +322,7 @@ fn run_workload(
             max / 1e6,
             med * shape.bytes as f64 / messages as f64 / 1e6,
             med / raw_median,
+            paired,
         );
     }
     for (name, record) in contenders.iter().map(|c| c.0).zip(&records) {
