@@ -7,6 +7,8 @@
 #
 #   bash benches/report.sh            # from the workspace root
 #   E2E_RUNS=5 bash benches/report.sh # more end-to-end runs
+#   LOSS_RUNS=20 bash benches/report.sh # runs of loss_runs (issue 20) per
+#                                       # client and workload; 0 skips it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/bench}"
@@ -27,4 +29,9 @@ echo "## memory under a 1 000 000-event flood"
 for adapter in tokio smol blocking; do
     cargo run --release --locked -q -p ami-benches --bin flood_memory -- "$adapter"
 done
+LOSS_RUNS="${LOSS_RUNS:-5}"
+if [ "$LOSS_RUNS" -gt 0 ]; then
+    echo "## loss at the default options, both workloads ($LOSS_RUNS runs each)"
+    cargo run --release --locked -q -p ami-benches --bin loss_runs -- --runs "$LOSS_RUNS" 2>/dev/null
+fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,8 @@
 //! The application side of the end-to-end benchmarks: each adapter
 //! connects to a [`CorpusServer`](crate::loopback::CorpusServer) and takes
 //! events until the corpus's `UserEvent: PerfEnd` sentinel, counting the
-//! events and the [`Incoming::Lost`] notices.
+//! events and the [`Incoming::Lost`] notices ([`Tally`], or any other
+//! [`Consumer`]).
 
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,16 @@ pub struct Tally {
     pub elapsed: Duration,
 }
 
-impl Tally {
+/// What the application does with each item the client hands it.
+pub trait Consumer: Default + std::fmt::Debug {
+    /// Takes one incoming item; returns `true` once the sentinel came
+    /// (`start` is when the run began, before the connect).
+    fn add(&mut self, incoming: &Incoming, start: Instant) -> bool;
+}
+
+impl Consumer for Tally {
     /// Counts one incoming item; returns `true` once the sentinel came.
-    pub fn add(&mut self, incoming: &Incoming, start: Instant) -> bool {
+    fn add(&mut self, incoming: &Incoming, start: Instant) -> bool {
         match incoming {
             Incoming::Event(m) => {
                 self.events += 1;
@@ -75,9 +83,17 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(120);
 /// # Errors
 /// Connection and login errors, or no event for [`IDLE`].
 pub fn blocking(options: ClientOptions) -> Result<Tally, String> {
+    blocking_with(options)
+}
+
+/// [`blocking`] with any [`Consumer`].
+///
+/// # Errors
+/// Connection and login errors, or no event for [`IDLE`].
+pub fn blocking_with<C: Consumer>(options: ClientOptions) -> Result<C, String> {
     let start = Instant::now();
     let mut client = ami_blocking::Client::connect_with(options).map_err(|e| e.to_string())?;
-    let mut tally = Tally::default();
+    let mut tally = C::default();
     loop {
         match client.next_event(IDLE).map_err(|e| e.to_string())? {
             Some(incoming) => {
@@ -98,13 +114,24 @@ pub fn blocking(options: ClientOptions) -> Result<Tally, String> {
 /// # Errors
 /// Connection and login errors, or no sentinel within [`RUN_LIMIT`].
 pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Result<Tally, String> {
+    tokio_with(runtime, options)
+}
+
+/// [`tokio`] with any [`Consumer`].
+///
+/// # Errors
+/// Connection and login errors, or no sentinel within [`RUN_LIMIT`].
+pub fn tokio_with<C: Consumer>(
+    runtime: &tokio::runtime::Runtime,
+    options: ClientOptions,
+) -> Result<C, String> {
     let start = Instant::now();
     runtime.block_on(async move {
         let client = ami_tokio::Client::connect_with(options)
             .await
             .map_err(|e| e.to_string())?;
         let mut events = client.events();
-        let mut tally = Tally::default();
+        let mut tally = C::default();
         // One timer around the whole run, not one per event: the harness
         // should not cost more than what it measures.
         let run = async {
@@ -135,13 +162,21 @@ pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Resul
 /// # Errors
 /// Connection and login errors, or the stream ending first.
 pub fn smol(options: ClientOptions) -> Result<Tally, String> {
+    smol_with(options)
+}
+
+/// [`smol`] with any [`Consumer`].
+///
+/// # Errors
+/// Connection and login errors, or the stream ending first.
+pub fn smol_with<C: Consumer>(options: ClientOptions) -> Result<C, String> {
     let start = Instant::now();
     futures_lite::future::block_on(async move {
         let client = ami_smol::Client::connect_with(options)
             .await
             .map_err(|e| e.to_string())?;
         let mut events = client.events();
-        let mut tally = Tally::default();
+        let mut tally = C::default();
         loop {
             match events.recv().await {
                 Some(incoming) => {
