@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use ami_proto::{ClientOptions, Incoming};
+use ami_client::{ClientOptions, Incoming};
 
 use crate::adapters::{Consumer, is_sentinel};
 
