@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod adapter;
+pub mod driver;
 mod endpoint;
 mod options;
 #[cfg(feature = "serde")]

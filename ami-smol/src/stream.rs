@@ -4,6 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use ami_client::driver::Io;
 use ami_client::{ClientOptions, Transport};
 use async_io::Timer;
 use async_net::TcpStream;
@@ -95,7 +96,7 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
     }
 }
 
-impl AsyncRead for Stream {
+impl Io for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -107,9 +108,7 @@ impl AsyncRead for Stream {
             Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
-}
 
-impl AsyncWrite for Stream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -54,14 +54,13 @@ mod driver;
 mod stream;
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use ami_client::adapter::{Hub, Subscriber};
+use ami_client::adapter::Subscriber;
+use ami_client::driver::Handle;
 pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect};
-use ami_proto::{Action, CloseReason, Response, SendOptions};
-use tokio::sync::{mpsc, oneshot};
+use ami_proto::{Action, Response, SendOptions};
 use tokio_stream::Stream;
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
@@ -71,45 +70,10 @@ pub type Error = ami_client::ClientError;
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Where an action's outcome goes.
-pub(crate) struct Answer(oneshot::Sender<Result<Response>>);
-
-/// Answered once the client has closed.
-pub(crate) struct Done(oneshot::Sender<()>);
-
-/// A handle's request to the driver.
-pub(crate) type Command = ami_client::adapter::Command<Answer, Done>;
-
-/// State the driver shares with the handles.
-#[derive(Default)]
-pub(crate) struct Shared {
-    /// Subscribing goes through this; `None` once the driver ended.
-    pub(crate) events: Mutex<Option<Hub>>,
-    /// The subscriber made before the login, for the first subscription.
-    pub(crate) first: Mutex<Option<Subscriber>>,
-    pub(crate) version: Mutex<Option<String>>,
-    /// Why the driver ended, once it has.
-    pub(crate) closed: Mutex<Option<CloseReason>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// A cheap, cloneable handle on one AMI connection (and its reconnections).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    commands: mpsc::UnboundedSender<Command>,
-    shared: Arc<Shared>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("version", &self.version())
-            .field("closed", &*lock(&self.shared.closed))
-            .finish_non_exhaustive()
-    }
+    handle: Handle,
 }
 
 impl Client {
@@ -131,15 +95,7 @@ impl Client {
     /// Sends an action with per-action options (timeout, list on an old
     /// server, async Originate completed by its `OriginateResponse`).
     pub async fn send_with(&self, action: Action, options: SendOptions) -> Result<Response> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Send {
-                action,
-                options,
-                reply: Answer(reply),
-            })
-            .map_err(|_| self.closed_error())?;
-        answer.await.map_err(|_| self.closed_error())?
+        self.handle.send_with(action, options).await
     }
 
     /// Runs a CLI command and returns its output lines, the same for
@@ -165,49 +121,33 @@ impl Client {
     /// received since the login.
     #[must_use]
     pub fn events(&self) -> Subscription {
-        let inner = lock(&self.shared.first)
-            .take()
-            .or_else(|| lock(&self.shared.events).as_ref().map(Hub::subscribe));
-        Subscription { inner }
+        Subscription {
+            inner: self.handle.subscribe(),
+        }
     }
 
     /// The AMI version from the current connection's banner.
     #[must_use]
     pub fn version(&self) -> Option<String> {
-        lock(&self.shared.version).clone()
+        self.handle.version()
     }
 
     /// Whether the client has closed for good (no more reconnection).
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        lock(&self.shared.closed).is_some()
+        self.handle.is_closed()
     }
 
     /// Logs off (`Logoff`, waits for `Goodbye`) and stops the driver;
     /// actions still pending fail with [`Error::Closed`].
     pub async fn close(&self) {
-        self.stop(false).await;
+        self.handle.close(false).await;
     }
 
     /// Soft close (seed 003's `end()`): refuses new actions, lets pending
     /// ones finish, then logs off.
     pub async fn end(&self) {
-        self.stop(true).await;
-    }
-
-    async fn stop(&self, soft: bool) {
-        let (reply, done) = oneshot::channel();
-        let reply = Done(reply);
-        if self.commands.send(Command::Close { soft, reply }).is_ok() {
-            let _ = done.await;
-        }
-    }
-
-    fn closed_error(&self) -> Error {
-        match lock(&self.shared.closed).clone() {
-            Some(reason) => Error::Closed(reason),
-            None => Error::Closing,
-        }
+        self.handle.close(true).await;
     }
 }
 

@@ -4,6 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use ami_client::driver::Io;
 use ami_client::{ClientOptions, Transport};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -85,21 +86,21 @@ pub(crate) async fn open(options: &ClientOptions) -> Result<Stream> {
     }
 }
 
-impl AsyncRead for Stream {
+impl Io for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut read = ReadBuf::new(buf);
+        let polled = match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_read(cx, &mut read),
             #[cfg(feature = "tls")]
-            Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
-        }
+            Self::Tls(s) => Pin::new(s).poll_read(cx, &mut read),
+        };
+        polled.map_ok(|()| read.filled().len())
     }
-}
 
-impl AsyncWrite for Stream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -120,7 +121,7 @@ impl AsyncWrite for Stream {
         }
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             #[cfg(feature = "tls")]
