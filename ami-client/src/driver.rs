@@ -150,6 +150,25 @@ impl Handle {
         answer.recv().await.map_err(|_| self.closed_error())?
     }
 
+    /// Runs a CLI command and returns its output lines, the same for
+    /// Asterisk ≤ 13 and 14+.
+    pub async fn command(&self, command: &str) -> Result<Vec<String>, ClientError> {
+        let action = Action::new("Command").header("Command", command);
+        let response = self.send_with(action, SendOptions::default()).await?;
+        Ok(response
+            .output()
+            .map(|line| line.to_str_lossy().into_owned())
+            .collect())
+    }
+
+    /// Sends a `Ping`; returns the round trip on runtime `R`'s clock.
+    pub async fn ping<R: Runtime>(&self) -> Result<Duration, ClientError> {
+        let start = R::now();
+        self.send_with(Action::new("Ping"), SendOptions::default())
+            .await?;
+        Ok(R::now().saturating_duration_since(start))
+    }
+
     /// A new subscriber; the first one made holds every event since the
     /// login. `None` once the client has closed for good.
     #[must_use]

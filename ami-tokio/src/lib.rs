@@ -101,20 +101,12 @@ impl Client {
     /// Runs a CLI command and returns its output lines, the same for
     /// Asterisk ≤ 13 and 14+.
     pub async fn command(&self, command: &str) -> Result<Vec<String>> {
-        let response = self
-            .send(Action::new("Command").header("Command", command))
-            .await?;
-        Ok(response
-            .output()
-            .map(|line| line.to_str_lossy().into_owned())
-            .collect())
+        self.handle.command(command).await
     }
 
     /// Sends a `Ping`; returns the round trip.
     pub async fn ping(&self) -> Result<Duration> {
-        let start = tokio::time::Instant::now();
-        self.send(Action::new("Ping")).await?;
-        Ok(start.elapsed())
+        self.handle.ping::<driver::Tokio>().await
     }
 
     /// A new event subscription. The first one made also holds every event
