@@ -117,7 +117,7 @@ pub fn tokio(runtime: &tokio::runtime::Runtime, options: ClientOptions) -> Resul
     tokio_with(runtime, options)
 }
 
-/// [`tokio`] with any [`Consumer`].
+/// [`tokio()`] with any [`Consumer`].
 ///
 /// # Errors
 /// Connection and login errors, or no sentinel within [`RUN_LIMIT`].
