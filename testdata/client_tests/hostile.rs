@@ -108,12 +108,46 @@ pub(crate) fn an_idless_error_does_not_steal_an_answer<S: Session>() {
     session.close();
 }
 
+/// A flood of tiny events (26 bytes each, as issue 22 measured), read by a
+/// consumer that keeps up: at the default settings nothing is lost, on
+/// every runtime (the buffer is bounded by bytes, and an event counts 64
+/// more than its own).
+pub(crate) fn a_flood_of_tiny_events_loses_nothing_at_the_defaults<S: Session>() {
+    const EVENTS: usize = 300_000;
+    let server = Server::start();
+    let mut session = S::connect(options(&server)).unwrap();
+    let tiny = b"Event: T\r\nN: 123456789\r\n\r\n";
+    assert_eq!(tiny.len(), 26);
+    let mut flood = Vec::with_capacity(EVENTS * tiny.len());
+    for _ in 0..EVENTS {
+        flood.extend_from_slice(tiny);
+    }
+    server.push_bytes(flood);
+    let (mut delivered, mut lost) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while delivered + lost < EVENTS as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "{}: {delivered} delivered, {lost} lost",
+            S::RUNTIME
+        );
+        match session.next(Duration::from_secs(5)) {
+            Some(Incoming::Event(e)) if e.name().is_some_and(|n| n == "T") => delivered += 1,
+            Some(Incoming::Lost(n)) => lost += n,
+            _ => {}
+        }
+    }
+    assert_eq!((delivered, lost), (EVENTS as u64, 0), "{}", S::RUNTIME);
+    session.close();
+}
+
 /// One `#[test]` per scenario for the session type given.
 macro_rules! hostile_tests {
     ($session:ty) => {
         hostile_tests!(@ $session;
             a_wrong_banner_gets_no_credentials, silent_servers_time_out_naming_the_phase,
-            an_idless_error_does_not_steal_an_answer);
+            an_idless_error_does_not_steal_an_answer,
+            a_flood_of_tiny_events_loses_nothing_at_the_defaults);
     };
     (@ $session:ty; $($name:ident),* $(,)?) => {
         $(
