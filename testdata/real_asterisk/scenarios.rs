@@ -151,6 +151,24 @@ fn events_for<S: Session>(session: &mut S, window: Duration) -> Vec<Message> {
     }
 }
 
+/// Asks again every 100 ms until `find` finds what it looks for (live
+/// state takes a moment to show in list actions); panics after 5 s, saying
+/// what never came.
+fn poll<S: Session, T>(
+    session: &mut S,
+    never: &str,
+    mut find: impl FnMut(&mut S) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(found) = find(session) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "{}: {never}", S::RUNTIME);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn ok<S: Session>(session: &mut S, action: Action) -> Response {
     let name = String::from_utf8_lossy(action.name()).into_owned();
     match session.send(action) {
@@ -390,19 +408,14 @@ pub(crate) fn queue_status_shows_members_and_a_waiting_caller<S: Session>() {
     let mut session: S = connect(options(&target.url));
     // `sales` has no members (joinempty): the caller waits there.
     let call = Call::originate(&mut session, "401");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let response = loop {
-        let response = ok(&mut session, Action::new("QueueStatus"));
-        if response
+    let response = poll(&mut session, "our caller never waited in sales", |s| {
+        let response = ok(s, Action::new("QueueStatus"));
+        response
             .events()
             .iter()
             .any(|e| is(e, "QueueEntry") && value(e, "Uniqueid") == call.second)
-            || Instant::now() > deadline
-        {
-            break response;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+            .then_some(response)
+    });
     let events = response.events();
     let members: Vec<&Message> = events
         .iter()
@@ -442,21 +455,15 @@ pub(crate) fn bridge_list_and_bridge_info<S: Session>() {
     let mut session: S = connect(options(&target.url));
     // 500 dials Local/102: the `;2` half and the dialled channel are bridged.
     let call = Call::originate(&mut session, "500");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let bridge = loop {
-        let channels = ok(&mut session, Action::new("CoreShowChannels"));
-        let bridge = channels
+    let bridge = poll(&mut session, "the call was never bridged", |s| {
+        let channels = ok(s, Action::new("CoreShowChannels"));
+        channels
             .events()
             .iter()
             .find(|e| value(e, "Uniqueid") == call.second)
             .map(|e| value(e, "BridgeId"))
-            .unwrap_or_default();
-        if !bridge.is_empty() {
-            break bridge;
-        }
-        assert!(Instant::now() < deadline, "the call was never bridged");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+            .filter(|bridge| !bridge.is_empty())
+    });
     let list = ok(&mut session, Action::new("BridgeList"));
     let item = list
         .events()
@@ -492,21 +499,16 @@ pub(crate) fn parked_calls<S: Session>() {
     let Some(target) = target() else { return };
     let mut session: S = connect(options(&target.url));
     let call = Call::originate(&mut session, "700");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let parked = loop {
-        let response = ok(&mut session, Action::new("ParkedCalls"));
+    let parked = poll(&mut session, "the call was never parked", |s| {
+        let response = ok(s, Action::new("ParkedCalls"));
         let found = response
             .events()
             .iter()
             .find(|e| value(e, "ParkeeUniqueid") == call.second)
-            .cloned();
-        if let Some(parked) = found {
-            assert!(is(response.completion().unwrap(), "ParkedCallsComplete"));
-            break parked;
-        }
-        assert!(Instant::now() < deadline, "the call was never parked");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+            .cloned()?;
+        assert!(is(response.completion().unwrap(), "ParkedCallsComplete"));
+        Some(found)
+    });
     assert_eq!(value(&parked, "Parkinglot"), "default");
     let space: u32 = value(&parked, "ParkingSpace").parse().unwrap();
     assert!((701..=720).contains(&space), "{space}");
@@ -520,22 +522,17 @@ pub(crate) fn confbridge_list<S: Session>() {
     let Some(target) = target() else { return };
     let mut session: S = connect(options(&target.url));
     let call = Call::originate(&mut session, "800");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let response = session.send(Action::new("ConfbridgeList").header("Conference", "1"));
-        if let Ok(response) = response {
-            let mine = response.events().iter().find(|e| {
-                value(e, "Channel").starts_with("Local/800@default-")
-                    && value(e, "Conference") == "1"
-            });
-            if mine.is_some() {
-                assert!(is(response.completion().unwrap(), "ConfbridgeListComplete"));
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "never joined the conference");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll(&mut session, "never joined the conference", |s| {
+        // An error until the room exists.
+        let response = s
+            .send(Action::new("ConfbridgeList").header("Conference", "1"))
+            .ok()?;
+        response.events().iter().find(|e| {
+            value(e, "Channel").starts_with("Local/800@default-") && value(e, "Conference") == "1"
+        })?;
+        assert!(is(response.completion().unwrap(), "ConfbridgeListComplete"));
+        Some(())
+    });
     let rooms = ok(&mut session, Action::new("ConfbridgeListRooms"));
     assert!(rooms.events().iter().any(|e| value(e, "Conference") == "1"));
     let missing = rejected(&mut session, Action::new("ConfbridgeList"));
