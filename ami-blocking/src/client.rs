@@ -407,7 +407,7 @@ impl Client {
             return Some(Incoming::Lost(std::mem::take(&mut self.lost)));
         }
         let event = self.events.pop_front()?;
-        self.event_bytes -= event_cost(&event);
+        self.event_bytes -= ami_client::adapter::event_cost(&event);
         Some(Incoming::Event(event))
     }
 
@@ -498,14 +498,14 @@ impl Client {
                 Event::Message(message) => match &mut self.callback {
                     Some(callback) if self.waiting => callback(&message),
                     _ => {
-                        let cost = event_cost(&message);
+                        let cost = ami_client::adapter::event_cost(&message);
                         if self.overflow == Overflow::DropOldest {
                             while !self.events.is_empty()
                                 && (self.events.len() >= self.event_buffer
                                     || self.event_bytes + cost > self.event_buffer_bytes)
                             {
                                 if let Some(old) = self.events.pop_front() {
-                                    self.event_bytes -= event_cost(&old);
+                                    self.event_bytes -= ami_client::adapter::event_cost(&old);
                                 }
                                 self.lost += 1;
                             }
@@ -667,10 +667,4 @@ impl Iterator for Events<'_> {
             Err(e) => Some(Err(e)),
         }
     }
-}
-
-/// What a buffered event counts against the byte bound: its wire bytes and
-/// the buffer's own share.
-fn event_cost(event: &Message) -> usize {
-    64 + event.as_bytes().len()
 }

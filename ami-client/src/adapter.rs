@@ -16,7 +16,7 @@ use ami_proto::Action;
 use ami_proto::{ActionHandle, CloseReason, Event, Response, Violation};
 use ami_proto::{Connection, SendOptions};
 
-pub use fanout::{BATCH, Hub, Publisher, Subscriber};
+pub use fanout::{BATCH, Hub, Publisher, Subscriber, event_cost};
 
 /// A one-shot answer channel of the adapter's runtime.
 pub trait Reply<T> {

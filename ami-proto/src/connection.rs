@@ -721,9 +721,8 @@ impl Connection {
                     MessageKind::Action => self.events.push_back(Event::Message(message)),
                 }
             }
-            Decoded::Error(error) if self.state == State::AwaitingBanner => {
+            Decoded::Error(_) if self.state == State::AwaitingBanner => {
                 // An endless or broken first line: not an AMI banner either.
-                let _ = error;
                 self.close_with(CloseReason::NotAmi(
                     "a first line that breaks the decoder's limits".into(),
                 ));

@@ -61,11 +61,26 @@ const SLOT_COST: usize = 64;
 
 /// The bytes `item` counts against the byte bound.
 fn cost(item: &Incoming) -> usize {
-    SLOT_COST
-        + match item {
-            Incoming::Event(message) => message.as_bytes().len(),
-            _ => 0,
-        }
+    match item {
+        Incoming::Event(message) => event_cost(message),
+        _ => SLOT_COST,
+    }
+}
+
+/// The bytes an event counts against an event buffer's byte bound
+/// ([`ClientOptions::event_buffer_bytes`](crate::ClientOptions::event_buffer_bytes)):
+/// its wire bytes and the buffer's own share, the same in every client.
+///
+/// ```
+/// use ami_proto::{Decoded, Decoder};
+/// let mut decoder = Decoder::new();
+/// decoder.feed(b"Event: X\r\n\r\n");
+/// let Some(Decoded::Message(event)) = decoder.decode() else { panic!() };
+/// assert_eq!(ami_client::adapter::event_cost(&event), 12 + 64);
+/// ```
+#[must_use]
+pub fn event_cost(event: &ami_proto::Message) -> usize {
+    SLOT_COST + event.as_bytes().len()
 }
 
 /// One buffered item and how many subscribers have yet to read it.
@@ -537,11 +552,7 @@ impl Subscriber {
         if state.queue.is_empty() && state.queue.capacity() > SHRINK_ABOVE {
             state.queue.shrink_to(SHRINK_TO);
         }
-        if state.room.is_some()
-            && state.queue.len() <= state.capacity / 2
-            && state.bytes <= state.max_bytes / 2
-            && let Some(room) = state.room.take()
-        {
+        if let Some(room) = state.take_room_waker() {
             room.wake();
         }
         if !self.local.is_empty() {
@@ -550,7 +561,7 @@ impl Subscriber {
         if state.closed {
             return Took::Closed;
         }
-        if let Some(waker) = waker {
+        if let (Some(waker), Some(cursor)) = (waker, state.cursors[self.id].as_mut()) {
             match &mut cursor.waker {
                 Some(w) if w.will_wake(waker) => {}
                 slot => *slot = Some(waker.clone()),
