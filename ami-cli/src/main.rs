@@ -664,15 +664,12 @@ fn events(
                 let Some(again) = connect_again else {
                     return Err(ClientError::Closed(reason).into());
                 };
-                eprintln!(
-                    "ami: connection lost ({}); reconnecting",
-                    visible(&reason.to_string())
-                );
+                say_lost(&reason);
                 let Some(new) = reconnect(again, &stop) else {
                     break;
                 };
                 *session = new;
-                eprintln!("ami: reconnected");
+                say_reconnected();
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -692,16 +689,25 @@ fn events(
                 if !job.reconnect {
                     return Err(ClientError::Closed(reason).into());
                 }
-                eprintln!(
-                    "ami: connection lost ({}); reconnecting",
-                    visible(&reason.to_string())
-                );
+                say_lost(&reason);
             }
-            Some(Incoming::Reconnected) => eprintln!("ami: reconnected"),
+            Some(Incoming::Reconnected) => say_reconnected(),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The notices of `--reconnect`, the same whichever client reconnects.
+fn say_lost(reason: &ami_proto::CloseReason) {
+    eprintln!(
+        "ami: connection lost ({}); reconnecting",
+        visible(&reason.to_string())
+    );
+}
+
+fn say_reconnected() {
+    eprintln!("ami: reconnected");
 }
 
 /// Connects again with backoff until it works or Ctrl-C; says why each
