@@ -42,6 +42,23 @@ impl Response {
         }
     }
 
+    /// A response made of its parts, as [`into_parts`](Self::into_parts)
+    /// gives them: the response message, the list's events, the completing
+    /// event. For code that correlates answers itself, and for tests.
+    ///
+    /// ```
+    /// use ami_proto::{Decoded, Decoder, Response};
+    /// let mut d = Decoder::new();
+    /// d.feed(b"Response: Success\r\nMessage: Pong\r\n\r\n");
+    /// let Some(Ok(Decoded::Message(m))) = d.decode() else { unreachable!() };
+    /// let r = Response::from_parts(m, Vec::new(), None);
+    /// assert_eq!(r.text().unwrap(), "Pong");
+    /// ```
+    #[must_use]
+    pub fn from_parts(message: Message, events: Vec<Message>, completion: Option<Message>) -> Self {
+        Self::new(message, events, completion)
+    }
+
     /// The response message itself.
     #[must_use]
     pub fn message(&self) -> &Message {
