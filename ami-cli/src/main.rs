@@ -19,6 +19,7 @@
 
 mod decode;
 mod json;
+mod live;
 mod session;
 mod text;
 
@@ -254,6 +255,45 @@ enum Cmd {
     /// Send a Ping and print the round trip
     Ping,
 
+    /// Show the PBX live: channels, calls, bridges, queues, parked calls,
+    /// conferences, devices and hints, kept from events (ami-live)
+    ///
+    /// It syncs (CoreShowChannels, BridgeList, QueueStatus, ParkedCalls,
+    /// ConfbridgeListRooms and ConfbridgeList, DeviceStateList,
+    /// ExtensionStateList, Agents), prints the snapshot, then one line per
+    /// change until Ctrl-C. A list the server refuses (a module not
+    /// loaded) marks that part unavailable; the rest goes on.
+    ///
+    /// With --json the snapshot is one JSON object:
+    ///
+    ///   {"channels":[{"name","uniqueid","linkedid","state","bridge",...}],
+    ///    "calls":[...],"bridges":[{"id","type","technology","channels":[uniqueid,...]}],
+    ///    "queues":[{"name","members":[{"interface","name","status","paused","penalty",...}],
+    ///               "callers":[{"uniqueid","position",...}],...}],
+    ///    "parked":[{"uniqueid","lot","space",...}],
+    ///    "conferences":[{"name","participants":[uniqueid,...],...}],
+    ///    "devices":[{"device","state"}],"hints":[{"exten","context","status",...}],
+    ///    "agents":[...],"peers":[...],"sync":{"channels":"synced",...},
+    ///    "missing_events":[]}
+    ///
+    /// and each change one JSON line: {"change":"channel_added"|
+    /// "channel_changed"|"channel_removed"|"member_changed"|...,
+    /// "key":{...},"fields":[...],"object":{...}}. A removed channel's
+    /// object has "hangup":{"cause":16,"name":"NORMAL_CLEARING",...}.
+    ///
+    /// A login whose events leave out call, dialplan or agent (?events=off)
+    /// is said on stderr: the snapshot is right, the changes after it
+    /// would not be.
+    #[command(verbatim_doc_comment)]
+    Live {
+        /// Sync, print one snapshot, exit
+        #[arg(long)]
+        once: bool,
+        /// JSON: the snapshot as one object, then one line per change
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Decode a raw AMI byte stream into JSON lines (no connection)
     ///
     /// The codec's decode tool (ami-proto's decode example), one JSON
@@ -363,6 +403,10 @@ enum Job {
         typed: bool,
     },
     Ping,
+    Live {
+        once: bool,
+        json: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -382,6 +426,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             typed,
         },
         Cmd::Ping => Job::Ping,
+        Cmd::Live { once, json } => Job::Live { once, json },
     };
     // Kept alive until the session is closed.
     let mut embedded = None;
@@ -401,10 +446,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             url
         }
     };
-    let wants_events = matches!(job, Job::Events { .. });
+    let wants_events = matches!(job, Job::Events { .. } | Job::Live { .. });
     let login = resolve_login(&cli.connect, &url)?;
     let options = client_options(&cli.connect, &url, wants_events, &login)?;
     let endpoint = options.endpoint().to_string();
+    let events_value = options.config.events.as_header_value().to_owned();
     let runtime = cli.connect.runtime;
     let mut session = session::connect(runtime, options)?;
     let result = match job {
@@ -438,6 +484,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Job::Ping => ping(&mut *session, &endpoint),
+        Job::Live { once, json } => live::run(
+            &mut session,
+            &live::LiveJob {
+                once,
+                json,
+                events: events_value.clone(),
+            },
+        ),
     };
     session::close_within(session, LOGOFF_GRACE);
     drop(embedded);
