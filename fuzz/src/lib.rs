@@ -9,6 +9,7 @@
 //! | `chunking` | [`chunking`] |
 //! | `roundtrip` | [`roundtrip`] |
 //! | `connection` | [`connection`] |
+//! | `live` | [`live`] (the live model of `ami-live`) |
 //!
 //! [`TARGETS`] lists them by name; [`seeds`] builds their seed corpora from
 //! the captures in `testdata/captures`.
@@ -16,6 +17,7 @@
 
 mod chunking;
 mod connection;
+pub mod live;
 mod reader;
 mod roundtrip;
 pub mod seeds;
@@ -24,6 +26,7 @@ use ami_proto::{Decoded, Decoder, Limits, Line, MessageKind};
 
 pub use chunking::chunking;
 pub use connection::connection;
+pub use live::live;
 pub use roundtrip::roundtrip;
 
 /// A target body: takes the fuzzer's input, panics on a finding.
@@ -31,11 +34,12 @@ pub type Body = fn(&[u8]);
 
 /// Every target: its name (the binary in `fuzz_targets/`, the directory in
 /// `seeds/` and `regressions/`) and its body.
-pub const TARGETS: [(&str, Body); 4] = [
+pub const TARGETS: [(&str, Body); 5] = [
     ("decode", decode_chunking),
     ("chunking", chunking),
     ("roundtrip", roundtrip),
     ("connection", connection),
+    ("live", live),
 ];
 
 /// Limits small enough that short fuzz inputs break them, so that the

@@ -97,6 +97,7 @@ pub fn build(target: &str) -> Vec<(String, Vec<u8>)> {
         "chunking" => chunking(&captures),
         "roundtrip" => roundtrip(&captures),
         "connection" => connection(&captures),
+        "live" => live(),
         _ => panic!("no target {target}"),
     };
     // Identical inputs once.
@@ -524,5 +525,82 @@ fn connection(captures: &[Capture]) -> Vec<(String, Vec<u8>)> {
     ];
     debug_assert_eq!(PREFIX, "f");
     seeds.extend(hand.into_iter().map(|(n, s)| (format!("hand-{n}"), s)));
+    seeds
+}
+
+/// The live target's seeds: the stream recorded from a real Asterisk for
+/// ami-live (`testdata/live/real-scenario.bin`), as a script: its events
+/// applied in runs, a sync, each list answer given to the request it
+/// answers, failures and a disconnect in between; plus the capture whole.
+fn live() -> Vec<(String, Vec<u8>)> {
+    use crate::live::SEP;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/live/real-scenario.bin");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let msgs = messages(&bytes);
+    let mut script = Vec::new();
+    let segment = |op: u8, payload: &[u8], script: &mut Vec<u8>| {
+        if !script.is_empty() {
+            script.extend_from_slice(SEP);
+        }
+        script.push(op);
+        script.extend_from_slice(payload);
+    };
+    segment(5, &(1_796_590_000i64 << 16).to_le_bytes(), &mut script);
+    segment(1, b"", &mut script);
+    // Events in runs of 16; each list (a response and the events carrying
+    // its ActionID) as the answer to the next waiting request.
+    let mut run = Vec::new();
+    let mut i = 0;
+    while i < msgs.len() {
+        let m = &msgs[i];
+        let aid = m.action_id().map(|v| v.as_bytes().to_vec());
+        if m.kind() == ami_proto::MessageKind::Response && m.get("EventList").is_some() {
+            let aid = aid.unwrap_or_default();
+            let mut answer = m.as_bytes().to_vec();
+            i += 1;
+            while i < msgs.len() && msgs[i].action_id().is_some_and(|a| a.as_bytes() == aid) {
+                answer.extend_from_slice(msgs[i].as_bytes());
+                i += 1;
+            }
+            if !run.is_empty() {
+                segment(0, &run, &mut script);
+                run.clear();
+            }
+            segment(2, &answer, &mut script);
+            continue;
+        }
+        run.extend_from_slice(m.as_bytes());
+        if run.len() > 4096 {
+            segment(0, &run, &mut script);
+            run.clear();
+        }
+        i += 1;
+    }
+    segment(0, &run, &mut script);
+    let mut with_faults = script.clone();
+    segment(4, b"", &mut with_faults);
+    segment(1, b"", &mut with_faults);
+    segment(3, b"", &mut with_faults);
+    with_faults.extend_from_slice(SEP);
+    with_faults.extend_from_slice(&script);
+    let mut seeds = vec![
+        ("real-scenario.script".into(), script.clone()),
+        ("real-scenario.faults".into(), with_faults),
+        ("real-scenario.events".into(), [&[0u8][..], &bytes].concat()),
+    ];
+    // Small pieces of the script (a sync first), for mutation: runs of its
+    // segments up to 3 KiB, events cut to 1 KiB.
+    let mut piece: Vec<u8> = vec![1];
+    for seg in crate::live::split_segments(&script) {
+        let seg = &seg[..seg.len().min(1024)];
+        if piece.len() + seg.len() > 3072 {
+            seeds.push((format!("real-scenario.piece{:02}", seeds.len() - 3), piece));
+            piece = vec![1];
+        }
+        piece.extend_from_slice(SEP);
+        piece.extend_from_slice(seg);
+    }
+    seeds.push((format!("real-scenario.piece{:02}", seeds.len() - 3), piece));
+    seeds.truncate(48);
     seeds
 }

@@ -70,6 +70,11 @@ fn connection_seeds_and_regressions() {
     seeds_and_regressions("connection");
 }
 
+#[test]
+fn live_seeds_and_regressions() {
+    seeds_and_regressions("live");
+}
+
 /// The committed seeds are what `seeds::build` makes of the captures.
 #[test]
 fn seeds_are_up_to_date() {
