@@ -20,7 +20,7 @@ use crate::session::Session;
 /// How long to wait for an event before looking at Ctrl-C again.
 const POLL: Duration = Duration::from_millis(200);
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -370,7 +370,7 @@ pub(crate) fn change_json(s: &State, change: &Change) -> Value {
 /// Sends the model's requests, one at a time, and hands it each answer.
 /// Before an answer is applied, the events that came before it are: the
 /// model then sees the stream in wire order.
-fn sync(
+pub(crate) fn sync(
     session: &mut dyn Session,
     live: &mut Live,
     pending: &mut VecDeque<Incoming>,
@@ -403,7 +403,7 @@ fn sync(
     Ok(())
 }
 
-fn feed(live: &mut Live, item: Incoming) {
+pub(crate) fn feed(live: &mut Live, item: Incoming) {
     match item {
         Incoming::Event(e) => live.apply(&e),
         Incoming::Lost(n) => {
