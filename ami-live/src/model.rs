@@ -351,35 +351,42 @@ impl Live {
     /// Creates or updates the channel a snapshot describes. `create`: the
     /// event shows the channel exists (not a late one of a hung-up
     /// channel). Returns its uniqueid when the model has it afterwards.
-    fn upsert_channel(&mut self, s: &Snapshot<'_>, touch: bool) -> Option<String> {
-        let uid = non_empty(s.uniqueid)?;
-        let uid = std::str::from_utf8(uid).ok()?;
+    fn upsert_channel<'a>(&mut self, s: &Snapshot<'a>, touch: bool) -> Option<&'a str> {
+        let uid = std::str::from_utf8(non_empty(s.uniqueid)?).ok()?;
         let seq = self.seq;
         if let Some(ch) = self.state.channels.get_mut(uid) {
-            let old_name = ch.name.clone();
-            let old_linkedid = ch.linkedid.clone();
+            // Copies only when they change (rare): the common event changes
+            // nothing, or a state.
+            let old_name = s
+                .channel
+                .is_some_and(|n| n != ch.name.as_bytes())
+                .then(|| ch.name.clone());
+            let old_linkedid = s
+                .linkedid
+                .is_some_and(|l| l != ch.linkedid.as_bytes())
+                .then(|| ch.linkedid.clone());
             let mut changed = Fields::default();
             apply_snapshot(ch, s, &mut changed);
             if touch {
                 ch.meta.touched = seq;
             }
-            if changed.contains(Field::Name) {
+            if let Some(old_name) = old_name {
                 let new_name = ch.name.clone();
-                self.state.names.remove(&old_name);
+                if self.state.names.get(&old_name).is_some_and(|u| u == uid) {
+                    self.state.names.remove(&old_name);
+                }
                 self.state.names.insert(new_name, uid.to_owned());
             }
-            if changed.contains(Field::Linkedid) {
+            if let Some(old_linkedid) = old_linkedid {
                 let new = self.state.channels[uid].linkedid.clone();
                 self.leave_call(&old_linkedid, uid);
                 self.join_call(&new, uid);
             }
-            let uid = uid.to_owned();
-            let key = uid.clone();
-            self.changed(|| Key::Channel(key), changed);
+            self.changed(|| Key::Channel(uid.to_owned()), changed);
             return Some(uid);
         }
         // A new channel: only from an event that shows it exists.
-        if self.hung_up.contains(uid) || s.channel.is_none() || s.linkedid.is_none() {
+        if s.channel.is_none() || s.linkedid.is_none() || self.hung_up.contains(uid) {
             return None;
         }
         let mut ch = Channel {
@@ -389,12 +396,15 @@ impl Live {
         };
         apply_snapshot(&mut ch, s, &mut Fields::default());
         ch.meta.touched = if touch { seq } else { 0 };
-        let uid = uid.to_owned();
         let linkedid = ch.linkedid.clone();
-        self.state.names.insert(ch.name.clone(), uid.clone());
-        self.state.channels.insert(uid.clone(), ch);
-        self.push(Change::Added(Key::Channel(uid.clone())));
-        self.join_call(&linkedid, &uid);
+        if let Some(other) = self.state.names.insert(ch.name.clone(), uid.to_owned()) {
+            // Two channels of one name (a masquerade under way): the name
+            // finds the newer.
+            let _ = other;
+        }
+        self.state.channels.insert(uid.to_owned(), ch);
+        self.push(Change::Added(Key::Channel(uid.to_owned())));
+        self.join_call(&linkedid, uid);
         Some(uid)
     }
 
@@ -820,8 +830,8 @@ impl Live {
             | b"MusicOnHoldStop" => self.channel_event(&plain),
             b"Newexten" => match self.channel_event(&plain) {
                 Applied::Yes => {
-                    let uid = text(h.uniqueid.unwrap_or_default()).into_owned();
-                    if let Some(ch) = self.state.channels.get_mut(&uid) {
+                    let uid = std::str::from_utf8(h.uniqueid.unwrap_or_default()).unwrap_or("");
+                    if let Some(ch) = self.state.channels.get_mut(uid) {
                         let mut c = Fields::default();
                         set_text(
                             &mut ch.application,
@@ -835,7 +845,7 @@ impl Live {
                             Field::Application,
                             &mut c,
                         );
-                        self.changed(|| Key::Channel(uid), c);
+                        self.changed(|| Key::Channel(uid.to_owned()), c);
                     }
                     Applied::Yes
                 }
@@ -843,14 +853,14 @@ impl Live {
             },
             b"Hold" | b"Unhold" => match self.channel_event(&plain) {
                 Applied::Yes => {
-                    let uid = text(h.uniqueid.unwrap_or_default()).into_owned();
-                    if let Some(ch) = self.state.channels.get_mut(&uid) {
+                    let uid = std::str::from_utf8(h.uniqueid.unwrap_or_default()).unwrap_or("");
+                    if let Some(ch) = self.state.channels.get_mut(uid) {
                         let mut c = Fields::default();
                         set(&mut ch.on_hold, Some(name == b"Hold"), Field::Hold, &mut c);
                         if name == b"Hold" {
                             set_text(&mut ch.music_class, h.music_class, Field::Hold, &mut c);
                         }
-                        self.changed(|| Key::Channel(uid), c);
+                        self.changed(|| Key::Channel(uid.to_owned()), c);
                     }
                     Applied::Yes
                 }
@@ -900,7 +910,7 @@ impl Live {
                 };
                 if name == b"BridgeEnter" {
                     self.set_channel_bridge(&uid, Some(&bridge));
-                } else if self.state.channels[&uid].bridge.as_deref() == Some(bridge.as_str()) {
+                } else if self.state.channels[uid].bridge.as_deref() == Some(bridge.as_str()) {
                     self.set_channel_bridge(&uid, None);
                 } else {
                     return Applied::Unknown("channel not in that bridge");
@@ -1094,7 +1104,7 @@ impl Live {
                 a.meta.touched = seq;
                 let mut f = Fields::default();
                 let (status, channel) = if name == b"AgentLogin" {
-                    ("AGENT_IDLE", uid)
+                    ("AGENT_IDLE", uid.map(str::to_owned))
                 } else {
                     ("AGENT_LOGGEDOFF", None)
                 };
@@ -1153,12 +1163,12 @@ impl Live {
         let status = non_empty(h.dial_status).map(|s| text(s).into_owned());
         let dial_string = text(h.dial_string.unwrap_or_default()).into_owned();
         let sides = [
-            (caller.clone(), DialRole::Caller, Some(callee.clone())),
-            (Some(callee.clone()), DialRole::Callee, caller.clone()),
+            (caller, DialRole::Caller, Some(callee.to_owned())),
+            (Some(callee), DialRole::Callee, caller.map(str::to_owned)),
         ];
         for (uid, role, peer) in sides {
             let Some(uid) = uid else { continue };
-            let Some(ch) = self.state.channels.get_mut(&uid) else {
+            let Some(ch) = self.state.channels.get_mut(uid) else {
                 continue;
             };
             let found = ch
@@ -1194,7 +1204,7 @@ impl Live {
             }
             let mut f = Fields::default();
             f.insert(Field::Dial);
-            self.changed(|| Key::Channel(uid), f);
+            self.changed(|| Key::Channel(uid.to_owned()), f);
         }
         Applied::Yes
     }
@@ -1271,7 +1281,7 @@ impl Live {
             return Applied::Malformed("no Queue or Uniqueid");
         };
         let queue = text(queue).into_owned();
-        let Some(uid) = self.upsert_channel(plain, true) else {
+        let Some(uid) = self.upsert_channel(plain, true).map(str::to_owned) else {
             return Applied::Unknown("channel not known");
         };
         self.ensure_queue(&queue);
@@ -1989,7 +1999,10 @@ impl Live {
                 // A list entry re-creates what a Hangup event removed only if
                 // that Hangup came after the request (the tombstone above).
                 self.hung_up.remove(&uid);
-                let Some(uid) = self.upsert_channel(&Snapshot::plain(&h), false) else {
+                let Some(uid) = self
+                    .upsert_channel(&Snapshot::plain(&h), false)
+                    .map(str::to_owned)
+                else {
                     continue;
                 };
                 if let Some(ch) = self.state.channels.get_mut(&uid) {

@@ -432,4 +432,3 @@ fn conferences_sync_their_participants_with_a_request_each() {
     let p = &c.participants["7.1"];
     assert!(p.admin && p.muted && !p.talking);
 }
-
