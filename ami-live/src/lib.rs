@@ -90,7 +90,7 @@ mod sync;
 mod values;
 
 pub use change::{Change, Field, Fields, Key, Removed};
-pub use model::{Live, Problem, Stats};
+pub use model::{EVENTS, Live, Problem, Stats};
 pub use objects::{
     Agent, Bridge, Call, Channel, Conference, Device, Dial, DialRole, Hangup, Hint, ParkedCall,
     Participant, Party, Peer, Queue, QueueCaller, QueueMember, Unparked,

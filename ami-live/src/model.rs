@@ -798,11 +798,15 @@ impl Live {
     pub fn apply(&mut self, msg: &Message) {
         self.stats.events += 1;
         self.seq += 1;
-        let h = Headers::read(msg);
-        let Some(name) = h.event else {
+        let Some(name) = msg.name().map(|n| n.as_bytes()) else {
             self.stats.ignored += 1;
             return;
         };
+        if msg.kind() != ami_proto::MessageKind::Event || !handled(name) {
+            self.stats.ignored += 1;
+            return;
+        }
+        let h = Headers::read(msg);
         // List entries (with an ActionID of a list) reach the model through
         // sync_response; the same events unsolicited are live ones.
         let applied = self.apply_event(name, msg, &h);
@@ -2294,6 +2298,77 @@ impl Live {
             }
         }
     }
+}
+
+/// The events [`Live::apply`] reads; the others are counted as ignored
+/// without a look at their headers (much of a stream: `VarSet`, `Cdr`,
+/// `LocalBridge`, …). A server-side `Filter` can let only these through.
+///
+/// ```
+/// assert!(ami_live::EVENTS.contains(&"Newchannel"));
+/// assert!(!ami_live::EVENTS.contains(&"VarSet"));
+/// ```
+pub const EVENTS: &[&str] = &[
+    "Newchannel",
+    "Newstate",
+    "NewCallerid",
+    "NewConnectedLine",
+    "NewAccountCode",
+    "HangupRequest",
+    "SoftHangupRequest",
+    "ChannelTalkingStart",
+    "ChannelTalkingStop",
+    "MusicOnHoldStart",
+    "MusicOnHoldStop",
+    "Newexten",
+    "Hold",
+    "Unhold",
+    "Hangup",
+    "DialBegin",
+    "DialState",
+    "DialEnd",
+    "BridgeCreate",
+    "BridgeDestroy",
+    "BridgeEnter",
+    "BridgeLeave",
+    "BridgeMerge",
+    "QueueCallerJoin",
+    "QueueCallerLeave",
+    "QueueCallerAbandon",
+    "QueueMemberAdded",
+    "QueueMemberPause",
+    "QueueMemberPenalty",
+    "QueueMemberRinginuse",
+    "QueueMemberStatus",
+    "QueueMemberPaused",
+    "QueueMemberRemoved",
+    "AgentConnect",
+    "AgentComplete",
+    "ParkedCall",
+    "ParkedCallTimeOut",
+    "ParkedCallGiveUp",
+    "UnParkedCall",
+    "ParkedCallSwap",
+    "ConfbridgeStart",
+    "ConfbridgeEnd",
+    "ConfbridgeJoin",
+    "ConfbridgeLeave",
+    "ConfbridgeMute",
+    "ConfbridgeUnmute",
+    "ConfbridgeTalking",
+    "ConfbridgeLock",
+    "ConfbridgeUnlock",
+    "DeviceStateChange",
+    "ExtensionStatus",
+    "AgentLogin",
+    "AgentLogoff",
+    "PeerStatus",
+    "ContactStatus",
+];
+
+/// Whether [`Live::apply`] reads events of this name.
+fn handled(name: &[u8]) -> bool {
+    EVENTS.iter().any(|h| h.as_bytes() == name)
 }
 
 /// What [`Live::apply`] did with an event.

@@ -432,3 +432,19 @@ fn conferences_sync_their_participants_with_a_request_each() {
     let p = &c.participants["7.1"];
     assert!(p.admin && p.muted && !p.talking);
 }
+
+#[test]
+fn every_event_the_model_lists_is_read_and_no_other() {
+    for name in ami_live::EVENTS {
+        let mut live = Live::new();
+        apply(&mut live, &format!("Event: {name}\nPrivilege: call,all\n"));
+        assert_eq!(live.stats().ignored, 0, "{name} was ignored");
+    }
+    let mut live = Live::new();
+    apply(
+        &mut live,
+        "Event: VarSet\nChannel: PJSIP/a-1\nUniqueid: 1.1\nLinkedid: 1.1\nChannelState: 6\n",
+    );
+    assert_eq!(live.stats().ignored, 1);
+    assert!(live.state().channel("1.1").is_none());
+}
