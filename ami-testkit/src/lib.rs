@@ -144,7 +144,10 @@
 //   wire       helpers over ami-proto's codec: answers, event lists, masks, Rng
 //   replay     captures: parsing `.bin`/`.sent`, answers with ActionIDs rewritten
 //   reply      `Reply`, what a test's action handler answers
-//   pbx        the pretend PBX: channels, the queue, busy-PBX steps, flood events
+//   sim        the simulated PBX (public): state, random operations, events,
+//              list answers and the actions that change it, `Truth`
+//   pbx        the server's PBX: the `Sim` on the wall clock, CLI outputs,
+//              flood events
 //   fault      `Fault`, the server-wide fault modes, the flood's encoded bytes
 //   scheduler  the timer thread: runs closures after a delay
 //   tls        `Certificate` kinds, the identity made at start, a TLS socket
@@ -173,6 +176,7 @@ mod server;
 mod session;
 mod settings;
 mod shared;
+pub mod sim;
 mod sync;
 #[cfg(feature = "tls")]
 mod tls;

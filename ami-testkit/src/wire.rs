@@ -206,6 +206,15 @@ impl Rng {
         Self(seed | 1)
     }
 
+    /// A generator that gives the same numbers for the same seed
+    /// (splitmix64 of the seed, so that 0 and 1 differ too).
+    pub(crate) fn seeded(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Self((z ^ (z >> 31)) | 1)
+    }
+
     pub(crate) fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
