@@ -515,7 +515,7 @@ fn run(seed: u64, steps: usize) -> BTreeSet<String> {
         clock = clock
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1);
-        let bytes = if (clock >> 40) % 5 == 0 {
+        let bytes = if (clock >> 40).is_multiple_of(5) {
             // Now and then an action instead of a step.
             let _ = random_action(&mut sim, clock >> 20);
             sim.take_events()
@@ -602,7 +602,7 @@ fn random_action(sim: &mut Sim, r: u64) -> Vec<Message> {
         7 => vec![
             ("Action", "QueuePause"),
             ("Interface", "Local/101@default"),
-            ("Paused", if r % 2 == 0 { "yes" } else { "no" }),
+            ("Paused", if r.is_multiple_of(2) { "yes" } else { "no" }),
         ],
         _ => vec![
             ("Action", "ConfbridgeMute"),
