@@ -91,8 +91,17 @@
 //! * unknown actions, messages without `Action` (a lone empty line too),
 //!   overlong lines: Asterisk's error texts.
 //!
-//! [`Builder::busy_pbx`] (or [`demo`]) adds calls that come and go and a
-//! queue with callers, with events every 100–500 ms.
+//! * `BridgeList`, `BridgeInfo`, `ParkedCalls`, `ConfbridgeListRooms`,
+//!   `ConfbridgeList`, `DeviceStateList`, `ExtensionStateList`, and
+//!   `Redirect`, `Park`, `QueuePause`, `QueueAdd`, `QueueRemove`,
+//!   `ConfbridgeMute` / `ConfbridgeUnmute`, `Hangup` with a `/regex/`:
+//!   all answered by the simulated PBX ([`sim::Sim`]).
+//!
+//! The server's PBX is a [`sim::Sim`] on the wall clock: its list answers
+//! and its events always describe the same PBX. [`Builder::busy_pbx`] (or
+//! [`demo`]) makes it busy — calls that ring, talk, queue, park, join
+//! conferences and end; members that pause; devices that change — with
+//! events every 100–500 ms.
 //!
 //! # Handlers, events and what the server received
 //!

@@ -92,6 +92,20 @@ pub(crate) fn decode_one(bytes: &[u8]) -> Option<Message> {
     }
 }
 
+/// Decodes every message of `bytes`.
+pub(crate) fn decode_all(bytes: &[u8]) -> Vec<Message> {
+    let mut decoder = Decoder::new();
+    decoder.feed(b"\r\n");
+    decoder.feed(bytes);
+    let mut out = Vec::new();
+    while let Some(decoded) = decoder.decode() {
+        if let Decoded::Message(message) = decoded {
+            out.push(message);
+        }
+    }
+    out
+}
+
 /// Asterisk's `ast_true`.
 pub(crate) fn is_true(value: &str) -> bool {
     ["yes", "true", "y", "t", "1", "on"]
@@ -182,13 +196,6 @@ pub(crate) fn timestamp() -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     format!("{}.{:06}", now.as_secs(), now.subsec_micros())
-}
-
-/// Seconds since the epoch.
-pub(crate) fn epoch_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// A small xorshift generator: challenges and the busy PBX's choices need

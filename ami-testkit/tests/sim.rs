@@ -907,3 +907,89 @@ impl Replay {
         }
     }
 }
+
+/// A client of the networked server sees one PBX: the channels it rebuilds
+/// from a first `CoreShowChannels` and the events after it are the ones a
+/// later `CoreShowChannels` lists — the busy PBX, an Originate and a
+/// Hangup running meanwhile.
+#[test]
+fn the_server_events_and_lists_agree() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let server = ami_testkit::Server::builder().busy_pbx().start();
+    let mut socket = std::net::TcpStream::connect(server.addr()).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    socket
+        .write_all(
+            b"Action: Login\r\nUsername: admin\r\nSecret: amp111\r\n\r\n\
+              Action: CoreShowChannels\r\nActionID: first\r\n\r\n",
+        )
+        .unwrap();
+    let mut decoder = Decoder::new();
+    let mut channels: Option<BTreeSet<String>> = None;
+    let mut listing = BTreeSet::new();
+    let mut checked = 0;
+    let mut sent_second = false;
+    let start = Instant::now();
+    let mut buf = [0; 65536];
+    while checked < 3 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no answer");
+        match socket.read(&mut buf) {
+            Ok(0) => panic!("closed"),
+            Ok(n) => decoder.feed(&buf[..n]),
+            Err(_) => {}
+        }
+        while let Some(decoded) = decoder.decode() {
+            let Decoded::Message(m) = decoded else {
+                continue;
+            };
+            match (name(&m).as_str(), s(&m, "ActionID").as_str()) {
+                ("CoreShowChannel", _) => {
+                    listing.insert(s(&m, "Uniqueid"));
+                }
+                ("CoreShowChannelsComplete", id) => {
+                    let listed = std::mem::take(&mut listing);
+                    if let Some(mine) = &channels {
+                        assert_eq!(mine, &listed, "list {id}");
+                        checked += 1;
+                    }
+                    channels = Some(listed);
+                    sent_second = false;
+                }
+                ("Newchannel", _) => {
+                    if let Some(mine) = &mut channels {
+                        assert!(mine.insert(s(&m, "Uniqueid")));
+                    }
+                }
+                ("Hangup", _) => {
+                    if let Some(mine) = &mut channels {
+                        assert!(mine.remove(&s(&m, "Uniqueid")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if channels.is_some()
+            && !sent_second
+            && start.elapsed() > Duration::from_millis(700 * (checked + 1))
+        {
+            sent_second = true;
+            let extra: &[u8] = if checked == 1 {
+                b"Action: Originate\r\nChannel: Local/100@default\r\nApplication: Wait\r\nData: 9\r\nAsync: true\r\n\r\n\
+                  Action: Hangup\r\nChannel: /;1$/\r\n\r\n"
+            } else {
+                b""
+            };
+            socket.write_all(extra).unwrap();
+            socket
+                .write_all(
+                    format!("Action: CoreShowChannels\r\nActionID: again-{checked}\r\n\r\n")
+                        .as_bytes(),
+                )
+                .unwrap();
+        }
+    }
+}

@@ -43,9 +43,10 @@
 //!
 //! Deviations from a real Asterisk, on purpose: channels are `PJSIP/…`
 //! (no SIP stack behind them) and `Local/…`; the ConfBridge announcer
-//! channel (`CBAnn/…`) is not simulated; only cached device states
-//! (`Custom:`, `confbridge:`, `park:`) are announced with
-//! `DeviceStateChange`, not `Local/…` ones; an Originate's `;1` channel
+//! channel (`CBAnn/…`) is not simulated; `DeviceStateChange` is sent for
+//! the devices `DeviceStateList` lists (desk phones `Custom:desk…`, the
+//! queue members' state interfaces `Local/10x@default`, `confbridge:…`,
+//! `park:…`), not for every channel's device; an Originate's `;1` channel
 //! announces the application it runs with a `Newexten` (a real Asterisk
 //! sets it silently); the parking timeout is 45 s.
 
@@ -352,11 +353,11 @@ impl Sim {
                 completed: 0,
                 abandoned: 0,
                 members: vec![
-                    member("Bob", "Local/101@default", "Custom:agent101", 5),
+                    member("Bob", "Local/101@default", "Local/101@default", 5),
                     member(
                         "Local/100@default",
                         "Local/100@default",
-                        "Custom:agent100",
+                        "Local/100@default",
                         0,
                     ),
                 ],
@@ -364,10 +365,10 @@ impl Sim {
             },
         );
         for device in [
-            "Custom:agent100",
-            "Custom:agent101",
-            "Custom:agent102",
-            "Custom:agent103",
+            "Local/100@default",
+            "Local/101@default",
+            "Local/102@default",
+            "Local/103@default",
             "Custom:desk900",
             "Custom:desk901",
         ] {
@@ -1699,8 +1700,8 @@ impl Sim {
 
     fn member_add_remove(&mut self) {
         const DYNAMIC: &[(&str, &str, &str)] = &[
-            ("Local/102@default", "Carol", "Custom:agent102"),
-            ("Local/103@default", "Dave", "Custom:agent103"),
+            ("Local/102@default", "Carol", "Local/102@default"),
+            ("Local/103@default", "Dave", "Local/103@default"),
         ];
         let Some((interface, name, state_interface)) = self.pick(DYNAMIC) else {
             return;
