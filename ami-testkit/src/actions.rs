@@ -1,27 +1,51 @@
 //! The built-in actions, answered as Asterisk 22 (or 13) answers them.
 
 use std::sync::{Arc, Weak};
-use std::time::Instant;
 
 use ami_proto::{Message, ServerMessage, encode_legacy_command, md5_key};
 
 use crate::ctx::Ctx;
-use crate::pbx::{Channel, QUEUE_RULES};
+use crate::pbx::QUEUE_RULES;
 use crate::settings::Personality;
 use crate::shared::Shared;
+use crate::sim::Sim;
 use crate::sync::lock;
-use crate::wire::{self, EventFilter, Rng, ack, action_id, error, event_list, with_id};
+use crate::wire::{self, EventFilter, Rng, ack, action_id, error};
 
 /// The built-in actions, with ListCommands' synopsis and privilege.
 const ACTIONS: &[(&str, &str, &str)] = &[
+    ("BridgeInfo", "Get information about a bridge.", "<none>"),
+    (
+        "BridgeList",
+        "Get a list of bridges in the system.",
+        "<none>",
+    ),
     ("Challenge", "Generate Challenge for MD5 Auth.", "<none>"),
+    (
+        "ConfbridgeList",
+        "List participants in a conference.",
+        "<none>",
+    ),
+    ("ConfbridgeListRooms", "List active conferences.", "<none>"),
+    ("ConfbridgeMute", "Mute a Confbridge user.", "call,all"),
+    ("ConfbridgeUnmute", "Unmute a Confbridge user.", "call,all"),
     ("Command", "Execute Asterisk CLI Command.", "command,all"),
     (
         "CoreShowChannels",
         "List currently active channels.",
         "system,reporting,all",
     ),
+    (
+        "DeviceStateList",
+        "List the current known device states.",
+        "call,reporting,all",
+    ),
     ("Events", "Control Event Flow.", "<none>"),
+    (
+        "ExtensionStateList",
+        "List the current known extension states.",
+        "call,reporting,all",
+    ),
     (
         "Filter",
         "Dynamically add filters for the current manager session.",
@@ -32,10 +56,20 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("Login", "Login Manager.", "<none>"),
     ("Logoff", "Logoff Manager.", "<none>"),
     ("Originate", "Originate a call.", "originate,all"),
+    ("Park", "Park a channel.", "call,all"),
+    ("ParkedCalls", "List parked calls.", "<none>"),
     ("Ping", "Keepalive command.", "<none>"),
+    ("QueueAdd", "Add interface to queue.", "agent,all"),
+    (
+        "QueuePause",
+        "Makes a queue member temporarily unavailable.",
+        "agent,all",
+    ),
+    ("QueueRemove", "Remove interface from queue.", "agent,all"),
     ("QueueRule", "Queue Rules.", "<none>"),
     ("QueueStatus", "Show queue status.", "<none>"),
     ("QueueSummary", "Show queue summary.", "<none>"),
+    ("Redirect", "Redirect (transfer) a call.", "call,all"),
     (
         "Status",
         "List channel status.",
@@ -63,41 +97,9 @@ pub(crate) fn builtin(ctx: &mut Ctx<'_>, name: &str, action: &Message) {
         }
         "events" => events(ctx, action),
         "command" => command(ctx, action),
-        "coreshowchannels" => {
-            let id = action_id(action);
-            let items = {
-                let pbx = lock(&ctx.shared.pbx);
-                pbx.channels
-                    .iter()
-                    .map(|c| c.core_show_channel(id))
-                    .collect()
-            };
-            let list = event_list(
-                action,
-                "Channels will follow",
-                items,
-                "CoreShowChannelsComplete",
-                &[],
-            );
-            ctx.send(&list);
-        }
-        "status" => status(ctx, action),
-        "queuestatus" => queue_status(ctx, action),
-        "queuesummary" => {
-            let id = action_id(action);
-            let items = vec![lock(&ctx.shared.pbx).queue.summary(id)];
-            let list = event_list(
-                action,
-                "Queue summary will follow",
-                items,
-                "QueueSummaryComplete",
-                &[],
-            );
-            ctx.send(&list);
-        }
         "queuerule" => queue_rule(ctx, action),
         "originate" => originate(ctx, action),
-        "hangup" => hangup(ctx, action),
+        _ if Sim::handles(name) => simulated(ctx, action),
         "filter" => filter(ctx, action),
         "userevent" => user_event(ctx, action),
         "listcommands" => {
@@ -222,8 +224,8 @@ fn cli(shared: &Shared, command: &str) -> (bool, String) {
         "core show channels" => pbx.cli_channels(legacy),
         "core show channels concise" => pbx.cli_channels_concise(),
         "core show calls" => {
-            let n = pbx.channels.len();
-            let p = pbx.calls_processed;
+            let n = pbx.channel_count();
+            let p = pbx.calls_processed();
             format!(
                 "{n} active call{}\n{p} call{} processed\n",
                 if n == 1 { "" } else { "s" },
@@ -291,73 +293,6 @@ fn command(ctx: &mut Ctx<'_>, action: &Message) {
 
 // ---- lists ---------------------------------------------------------------
 
-fn status(ctx: &mut Ctx<'_>, action: &Message) {
-    let id = action_id(action);
-    let wanted = action
-        .get("Channel")
-        .filter(|c| !c.is_empty())
-        .map(|c| c.to_string());
-    let items: Vec<_> = {
-        let pbx = lock(&ctx.shared.pbx);
-        pbx.channels
-            .iter()
-            .filter(|c| wanted.as_deref().is_none_or(|w| c.name == w))
-            .map(|c| c.status(id))
-            .collect()
-    };
-    if wanted.is_some() && items.is_empty() {
-        ctx.send(&[error(action, "No such channel")]);
-        return;
-    }
-    let list = event_list(
-        action,
-        "Channel status will follow",
-        items,
-        "StatusComplete",
-        &["Items"],
-    );
-    ctx.send(&list);
-}
-
-fn queue_status(ctx: &mut Ctx<'_>, action: &Message) {
-    let id = action_id(action);
-    let queue_filter = action
-        .get("Queue")
-        .filter(|q| !q.is_empty())
-        .map(|q| q.to_string());
-    let member_filter = action
-        .get("Member")
-        .filter(|m| !m.is_empty())
-        .map(|m| m.to_string());
-    let mut items = Vec::new();
-    {
-        let pbx = lock(&ctx.shared.pbx);
-        let queue = &pbx.queue;
-        if queue_filter.as_deref().is_none_or(|q| q == queue.name) {
-            items.push(queue.params(id));
-            for member in &queue.members {
-                if member_filter
-                    .as_deref()
-                    .is_none_or(|m| m == member.location || m == member.name)
-                {
-                    items.push(member.queue_member(&queue.name, id));
-                }
-            }
-            for index in 0..queue.callers.len() {
-                items.push(queue.entry(index, &pbx, id));
-            }
-        }
-    }
-    let list = event_list(
-        action,
-        "Queue status will follow",
-        items,
-        "QueueStatusComplete",
-        &[],
-    );
-    ctx.send(&list);
-}
-
 fn queue_rule(ctx: &mut Ctx<'_>, action: &Message) {
     let wanted = action
         .get("Rule")
@@ -380,160 +315,27 @@ fn queue_rule(ctx: &mut Ctx<'_>, action: &Message) {
 
 // ---- Originate, Hangup, UserEvent ----------------------------------------
 
-/// What an Originate asked for.
-struct Origination {
-    channel: String,
-    context: String,
-    exten: String,
-    priority: String,
-    application: Option<(String, String)>,
-    caller_num: String,
-    caller_name: String,
-    action_id: Option<Vec<u8>>,
+/// An action of the simulated PBX: its answer to this session, the
+/// events it caused to every session.
+fn simulated(ctx: &mut Ctx<'_>, action: &Message) {
+    // Under the PBX's lock: no other change of the PBX gets between this
+    // answer and its events, so every session sees one order.
+    let mut pbx = lock(&ctx.shared.pbx);
+    let (answer, events) = pbx.action(action);
+    ctx.session.send(answer);
+    ctx.shared.broadcast_bytes(&events);
+    drop(pbx);
 }
 
-impl Origination {
-    fn from_action(action: &Message, channel: String) -> Self {
-        let get = |key: &str| action.get(key).map(|v| v.to_string()).unwrap_or_default();
-        let (caller_name, caller_num) = parse_caller_id(&get("CallerID"));
-        let application = action
-            .get("Application")
-            .filter(|a| !a.is_empty())
-            .map(|a| (a.to_string(), get("Data")));
-        let or = |value: String, default: &str| {
-            if value.is_empty() {
-                default.to_owned()
-            } else {
-                value
-            }
-        };
-        Self {
-            channel,
-            context: or(get("Context"), "default"),
-            exten: or(get("Exten"), "s"),
-            priority: or(get("Priority"), "1"),
-            application,
-            caller_num,
-            caller_name,
-            action_id: action_id(action).map(<[u8]>::to_vec),
-        }
-    }
-
-    /// `Some(reason)` when the call is to fail: a channel whose resource
-    /// starts with `busy` (reason 5) or `fail` (reason 0).
-    fn failure(&self) -> Option<u8> {
-        let resource = self.channel.split_once('/').map_or("", |(_, r)| r);
-        if resource.starts_with("busy") {
-            Some(5)
-        } else if resource.starts_with("fail") {
-            Some(0)
-        } else {
-            None
-        }
-    }
-
-    /// Creates the call's channels; returns the first one and the events.
-    fn connect(&self, shared: &Shared) -> (Channel, Vec<ServerMessage>) {
-        let mut pbx = lock(&shared.pbx);
-        let suffix = pbx.next_channel_suffix();
-        let uniqueid = pbx.next_uniqueid();
-        let (app, data) = self
-            .application
-            .clone()
-            .unwrap_or_else(|| ("AppDial".into(), "(Outgoing Line)".into()));
-        let first = Channel {
-            name: self.channel.clone(),
-            state: 6,
-            caller_num: self.caller_num.clone(),
-            caller_name: self.caller_name.clone(),
-            connected_num: self.caller_num.clone(),
-            connected_name: self.caller_name.clone(),
-            context: self.context.clone(),
-            exten: self.exten.clone(),
-            priority: self.priority.parse().unwrap_or(1),
-            linkedid: uniqueid.clone(),
-            uniqueid,
-            application: app,
-            app_data: data,
-            created: Instant::now(),
-        };
-        let mut channels = Vec::new();
-        if let Some(resource) = self.channel.strip_prefix("Local/") {
-            let (exten, context) = resource.split_once('@').unwrap_or((resource, "default"));
-            let base = format!("{}-{suffix}", self.channel);
-            let second = Channel {
-                name: format!("{base};2"),
-                uniqueid: pbx.next_uniqueid(),
-                context: context.into(),
-                exten: exten.into(),
-                priority: 1,
-                application: "AppDial2".into(),
-                app_data: "(Outgoing Line)".into(),
-                ..first.clone()
-            };
-            channels.push(Channel {
-                name: format!("{base};1"),
-                ..first
-            });
-            channels.push(second);
-        } else {
-            channels.push(Channel {
-                name: format!("{}-{suffix}", self.channel),
-                ..first
-            });
-        }
-        let events = channels.iter().map(|c| pbx.add(c.clone())).collect();
-        (channels.swap_remove(0), events)
-    }
-
-    fn response_event(&self, outcome: Result<&Channel, u8>) -> ServerMessage {
-        let event = ServerMessage::event("OriginateResponse").header("Privilege", "call,all");
-        let event = with_id(event, self.action_id.as_deref());
-        let (response, channel, reason, uniqueid) = match outcome {
-            Ok(c) => ("Success", c.name.as_str(), 4, c.uniqueid.as_str()),
-            Err(reason) => ("Failure", self.channel.as_str(), reason, "<unknown>"),
-        };
-        let mut event = event
-            .header("Response", response)
-            .header("Channel", channel);
-        event = match &self.application {
-            Some((app, data)) => event.header("Application", app).header("Data", data),
-            None => event
-                .header("Context", &self.context)
-                .header("Exten", &self.exten),
-        };
-        let or_unknown = |s: &str| {
-            if s.is_empty() {
-                "<unknown>".to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
-        event
-            .header("Reason", reason.to_string())
-            .header("Uniqueid", uniqueid)
-            .header("CallerIDNum", or_unknown(&self.caller_num))
-            .header("CallerIDName", or_unknown(&self.caller_name))
-    }
-}
-
-/// `Name <num>` → (name, num); a bare number is a number.
-fn parse_caller_id(value: &str) -> (String, String) {
-    match value.split_once('<') {
-        Some((name, rest)) => (
-            name.trim().trim_matches('"').to_owned(),
-            rest.trim_end_matches('>').trim().to_owned(),
-        ),
-        None => (String::new(), value.trim().to_owned()),
-    }
-}
-
+/// `Originate`: the simulated PBX makes the call after the server's
+/// originate delay. With `Async: true` the answer comes at once and the
+/// channels' events and `OriginateResponse` after the delay; without, the
+/// answer waits for the delay.
 fn originate(ctx: &mut Ctx<'_>, action: &Message) {
-    let Some(channel) = action.get("Channel").filter(|c| !c.is_empty()) else {
+    if action.get("Channel").is_none_or(|c| c.is_empty()) {
         ctx.send(&[error(action, "Channel not specified")]);
         return;
-    };
-    let plan = Origination::from_action(action, channel.to_string());
+    }
     let delay = ctx.shared.settings.originate_delay;
     if action
         .get("Async")
@@ -541,57 +343,23 @@ fn originate(ctx: &mut Ctx<'_>, action: &Message) {
     {
         ctx.send(&[ack(action, "Originate successfully queued")]);
         let weak: Weak<Shared> = Arc::downgrade(ctx.shared);
+        let action = action.clone();
         ctx.shared.scheduler.after(
             delay,
             Box::new(move || {
                 if let Some(shared) = weak.upgrade() {
-                    let outcome = match plan.failure() {
-                        Some(reason) => Err(reason),
-                        None => {
-                            let (channel, events) = plan.connect(&shared);
-                            for event in &events {
-                                shared.broadcast(event);
-                            }
-                            Ok(channel)
-                        }
-                    };
-                    shared.broadcast(&plan.response_event(outcome.as_ref().map_err(|r| *r)));
+                    // The answer was sent already; the events go out now.
+                    let mut pbx = lock(&shared.pbx);
+                    let (_, events) = pbx.action(&action);
+                    shared.broadcast_bytes(&events);
+                    drop(pbx);
                 }
             }),
         );
     } else {
         // Asterisk answers a synchronous Originate once the call is up.
         ctx.sleep(delay);
-        if plan.failure().is_some() {
-            ctx.send(&[error(action, "Originate failed")]);
-            return;
-        }
-        let (_, events) = plan.connect(ctx.shared);
-        ctx.send(&[ack(action, "Originate successfully queued")]);
-        for event in &events {
-            ctx.shared.broadcast(event);
-        }
-    }
-}
-
-fn hangup(ctx: &mut Ctx<'_>, action: &Message) {
-    let Some(channel) = action.get("Channel").filter(|c| !c.is_empty()) else {
-        ctx.send(&[error(action, "No channel specified")]);
-        return;
-    };
-    // Asterisk takes `Cause` as a number and ignores what does not parse.
-    let cause = action
-        .get("Cause")
-        .and_then(|c| c.to_str_lossy().trim().parse::<u8>().ok())
-        .unwrap_or(0);
-    let events = lock(&ctx.shared.pbx).hangup_call(&channel.to_string(), cause);
-    if events.is_empty() {
-        ctx.send(&[error(action, "No such channel")]);
-        return;
-    }
-    ctx.send(&[ack(action, "Channel Hungup")]);
-    for event in &events {
-        ctx.shared.broadcast(event);
+        simulated(ctx, action);
     }
 }
 

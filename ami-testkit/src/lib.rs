@@ -91,8 +91,17 @@
 //! * unknown actions, messages without `Action` (a lone empty line too),
 //!   overlong lines: Asterisk's error texts.
 //!
-//! [`Builder::busy_pbx`] (or [`demo`]) adds calls that come and go and a
-//! queue with callers, with events every 100–500 ms.
+//! * `BridgeList`, `BridgeInfo`, `ParkedCalls`, `ConfbridgeListRooms`,
+//!   `ConfbridgeList`, `DeviceStateList`, `ExtensionStateList`, and
+//!   `Redirect`, `Park`, `QueuePause`, `QueueAdd`, `QueueRemove`,
+//!   `ConfbridgeMute` / `ConfbridgeUnmute`, `Hangup` with a `/regex/`:
+//!   all answered by the simulated PBX ([`sim::Sim`]).
+//!
+//! The server's PBX is a [`sim::Sim`] on the wall clock: its list answers
+//! and its events always describe the same PBX. [`Builder::busy_pbx`] (or
+//! [`demo`]) makes it busy — calls that ring, talk, queue, park, join
+//! conferences and end; members that pause; devices that change — with
+//! events every 100–500 ms.
 //!
 //! # Handlers, events and what the server received
 //!
@@ -144,7 +153,10 @@
 //   wire       helpers over ami-proto's codec: answers, event lists, masks, Rng
 //   replay     captures: parsing `.bin`/`.sent`, answers with ActionIDs rewritten
 //   reply      `Reply`, what a test's action handler answers
-//   pbx        the pretend PBX: channels, the queue, busy-PBX steps, flood events
+//   sim        the simulated PBX (public): state, random operations, events,
+//              list answers and the actions that change it, `Truth`
+//   pbx        the server's PBX: the `Sim` on the wall clock, CLI outputs,
+//              flood events
 //   fault      `Fault`, the server-wide fault modes, the flood's encoded bytes
 //   scheduler  the timer thread: runs closures after a delay
 //   tls        `Certificate` kinds, the identity made at start, a TLS socket
@@ -173,6 +185,7 @@ mod server;
 mod session;
 mod settings;
 mod shared;
+pub mod sim;
 mod sync;
 #[cfg(feature = "tls")]
 mod tls;

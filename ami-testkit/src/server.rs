@@ -144,10 +144,11 @@ impl Builder {
         self
     }
 
-    /// Plays a small busy PBX: calls start, ring, are answered and end,
-    /// callers wait in the queue `support` and members take them, every
-    /// 100–500 ms (Newchannel, Newstate, Hangup, QueueCallerJoin,
-    /// QueueCallerLeave, QueueMemberStatus). A few calls are up at start.
+    /// Plays a busy PBX: every 100–500 ms one [`Sim::step`](crate::sim::Sim::step)
+    /// of the server's simulated PBX — calls start, ring, are answered,
+    /// queue, park, join conferences and end; members pause; devices
+    /// change — whose events go to every session. The list actions answer
+    /// from the same PBX. A few steps are played at start.
     pub fn busy_pbx(mut self) -> Self {
         self.busy_pbx = true;
         self
@@ -344,10 +345,12 @@ fn schedule_busy_tick(shared: &Arc<Shared>) {
         delay,
         Box::new(move || {
             if let Some(shared) = weak.upgrade() {
-                let events = lock(&shared.pbx).busy_step();
-                for event in &events {
-                    shared.broadcast(event);
-                }
+                // Broadcast under the PBX's lock, so that no list answer
+                // gets between the change and its events.
+                let mut pbx = lock(&shared.pbx);
+                let events = pbx.busy_step();
+                shared.broadcast_bytes(&events);
+                drop(pbx);
                 schedule_busy_tick(&shared);
             }
         }),
@@ -740,11 +743,7 @@ impl Server {
     /// The names of the channels up now, in creation order.
     #[must_use]
     pub fn channels(&self) -> Vec<String> {
-        lock(&self.shared.pbx)
-            .channels
-            .iter()
-            .map(|c| c.name.clone())
-            .collect()
+        lock(&self.shared.pbx).channel_names()
     }
 
     /// Stops the server now: closes every connection and joins every

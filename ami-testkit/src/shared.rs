@@ -18,7 +18,7 @@ use crate::scheduler::Scheduler;
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::sync::lock;
-use crate::wire::decode_server_message;
+use crate::wire::{decode_all, decode_server_message};
 
 /// Mutable state behind one lock, watched by the `wait_*` methods.
 #[derive(Default)]
@@ -95,6 +95,13 @@ impl Shared {
         match decode_server_message(event) {
             Some(message) => self.broadcast_message(&message),
             None => 0,
+        }
+    }
+
+    /// Sends every event encoded in `bytes` as [`broadcast`](Self::broadcast) does.
+    pub(crate) fn broadcast_bytes(&self, bytes: &[u8]) {
+        for message in decode_all(bytes) {
+            self.broadcast_message(&message);
         }
     }
 

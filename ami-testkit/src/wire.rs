@@ -92,6 +92,20 @@ pub(crate) fn decode_one(bytes: &[u8]) -> Option<Message> {
     }
 }
 
+/// Decodes every message of `bytes`.
+pub(crate) fn decode_all(bytes: &[u8]) -> Vec<Message> {
+    let mut decoder = Decoder::new();
+    decoder.feed(b"\r\n");
+    decoder.feed(bytes);
+    let mut out = Vec::new();
+    while let Some(decoded) = decoder.decode() {
+        if let Decoded::Message(message) = decoded {
+            out.push(message);
+        }
+    }
+    out
+}
+
 /// Asterisk's `ast_true`.
 pub(crate) fn is_true(value: &str) -> bool {
     ["yes", "true", "y", "t", "1", "on"]
@@ -184,13 +198,6 @@ pub(crate) fn timestamp() -> String {
     format!("{}.{:06}", now.as_secs(), now.subsec_micros())
 }
 
-/// Seconds since the epoch.
-pub(crate) fn epoch_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// A small xorshift generator: challenges and the busy PBX's choices need
 /// variety, not cryptographic strength.
 #[derive(Debug, Clone)]
@@ -204,6 +211,15 @@ impl Rng {
             .map_or(0, |d| d.subsec_nanos().into());
         let seed = nanos ^ COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
         Self(seed | 1)
+    }
+
+    /// A generator that gives the same numbers for the same seed
+    /// (splitmix64 of the seed, so that 0 and 1 differ too).
+    pub(crate) fn seeded(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Self((z ^ (z >> 31)) | 1)
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
