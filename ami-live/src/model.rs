@@ -913,9 +913,9 @@ impl Live {
                     return Applied::Unknown("channel not known");
                 };
                 if name == b"BridgeEnter" {
-                    self.set_channel_bridge(&uid, Some(&bridge));
+                    self.set_channel_bridge(uid, Some(&bridge));
                 } else if self.state.channels[uid].bridge.as_deref() == Some(bridge.as_str()) {
-                    self.set_channel_bridge(&uid, None);
+                    self.set_channel_bridge(uid, None);
                 } else {
                     return Applied::Unknown("channel not in that bridge");
                 }
