@@ -571,6 +571,7 @@ impl Live {
                     meta: Meta {
                         touched: self.seq,
                         confirmed: 0,
+                        ..Meta::default()
                     },
                     ..Bridge::default()
                 },
@@ -593,10 +594,14 @@ impl Live {
     }
 
     /// Puts a channel in a bridge (or none), on both sides.
-    fn set_channel_bridge(&mut self, uid: &str, bridge: Option<&str>) {
+    fn set_channel_bridge(&mut self, uid: &str, bridge: Option<&str>, from_event: bool) {
+        let seq = self.seq;
         let Some(ch) = self.state.channels.get_mut(uid) else {
             return;
         };
+        if from_event {
+            ch.meta.bridge = seq;
+        }
         if ch.bridge.as_deref() == bridge {
             return;
         }
@@ -654,6 +659,7 @@ impl Live {
                     meta: Meta {
                         touched: self.seq,
                         confirmed: 0,
+                        ..Meta::default()
                     },
                     ..Queue::default()
                 },
@@ -821,8 +827,7 @@ impl Live {
     fn apply_event(&mut self, name: &[u8], msg: &Message, h: &Headers<'_>) -> Applied {
         let plain = Snapshot::plain(h);
         match name {
-            b"Newchannel"
-            | b"Newstate"
+            b"Newstate"
             | b"NewCallerid"
             | b"NewConnectedLine"
             | b"NewAccountCode"
@@ -832,6 +837,15 @@ impl Live {
             | b"ChannelTalkingStop"
             | b"MusicOnHoldStart"
             | b"MusicOnHoldStop" => self.channel_event(&plain),
+            b"Newchannel" => {
+                let applied = self.channel_event(&plain);
+                // Born now: not on hold (later events say otherwise).
+                let uid = std::str::from_utf8(h.uniqueid.unwrap_or_default()).unwrap_or("");
+                if let Some(ch) = self.state.channels.get_mut(uid) {
+                    ch.on_hold.get_or_insert(false);
+                }
+                applied
+            }
             b"Newexten" => match self.channel_event(&plain) {
                 Applied::Yes => {
                     let uid = std::str::from_utf8(h.uniqueid.unwrap_or_default()).unwrap_or("");
@@ -860,7 +874,12 @@ impl Live {
                     let uid = std::str::from_utf8(h.uniqueid.unwrap_or_default()).unwrap_or("");
                     if let Some(ch) = self.state.channels.get_mut(uid) {
                         let mut c = Fields::default();
-                        set(&mut ch.on_hold, Some(name == b"Hold"), Field::Hold, &mut c);
+                        set(
+                            &mut ch.on_hold,
+                            Some(Some(name == b"Hold")),
+                            Field::Hold,
+                            &mut c,
+                        );
                         if name == b"Hold" {
                             set_text(&mut ch.music_class, h.music_class, Field::Hold, &mut c);
                         }
@@ -913,9 +932,9 @@ impl Live {
                     return Applied::Unknown("channel not known");
                 };
                 if name == b"BridgeEnter" {
-                    self.set_channel_bridge(uid, Some(&bridge));
+                    self.set_channel_bridge(uid, Some(&bridge), true);
                 } else if self.state.channels[uid].bridge.as_deref() == Some(bridge.as_str()) {
-                    self.set_channel_bridge(uid, None);
+                    self.set_channel_bridge(uid, None, true);
                 } else {
                     return Applied::Unknown("channel not in that bridge");
                 }
@@ -936,7 +955,7 @@ impl Live {
                     .map(|b| b.channels.clone())
                     .unwrap_or_default();
                 for uid in members {
-                    self.set_channel_bridge(&uid, Some(&to));
+                    self.set_channel_bridge(&uid, Some(&to), true);
                 }
                 Applied::Yes
             }
@@ -1312,6 +1331,7 @@ impl Live {
                 meta: Meta {
                     touched: seq,
                     confirmed: 0,
+                    ..Meta::default()
                 },
             },
         );
@@ -1356,12 +1376,10 @@ impl Live {
             Field::Parker,
             &mut f,
         );
-        set(
-            &mut p.timeout,
-            uint(h.parking_timeout),
-            Field::Timeout,
-            &mut f,
-        );
+        // What is left plus what passed: the whole time allowed, the same
+        // in the event (just parked) and in any later list.
+        let total = uint(h.parking_timeout).map(|t| t + uint(h.parking_duration).unwrap_or(0));
+        set(&mut p.timeout, total, Field::Timeout, &mut f);
         if added {
             p.since = match (now, int(h.parking_duration)) {
                 (Some(now), Some(d)) => Some(now - d),
@@ -1495,7 +1513,7 @@ impl Live {
                         state,
                         meta: Meta {
                             touched: if touch { seq } else { 0 },
-                            confirmed: 0,
+                            ..Meta::default()
                         },
                     },
                 );
@@ -1633,6 +1651,19 @@ impl Live {
             self.state.parts[i] = PartStatus::Stale;
         }
         self.tombstones.clear();
+        // No list says whether a channel is on hold: what the model knew
+        // may have changed while it could not see.
+        let mut unknown = Vec::new();
+        for ch in self.state.channels.values_mut() {
+            if ch.on_hold.take().is_some() {
+                unknown.push(ch.uniqueid.clone());
+            }
+        }
+        for uid in unknown {
+            let mut f = Fields::default();
+            f.insert(Field::Hold);
+            self.changed(|| Key::Channel(uid), f);
+        }
     }
 
     /// A request could not be answered (the connection dropped, it timed
@@ -1994,49 +2025,56 @@ impl Live {
             if self.stale(&Key::Channel(uid.clone()), req_seq) {
                 continue;
             }
-            let fresh = self
-                .state
-                .channels
-                .get(&uid)
-                .is_none_or(|c| c.meta.touched <= req_seq);
+            // Each group of fields is taken from the list unless an event
+            // changed it after the request (the event is newer): the
+            // snapshot (every channel event carries it), the application
+            // (Newexten), the bridge (BridgeEnter/Leave).
+            let (fresh, app_fresh, bridge_fresh) = match self.state.channels.get(&uid) {
+                None => (true, true, true),
+                Some(c) => (
+                    c.meta.touched <= req_seq,
+                    c.meta.app <= req_seq,
+                    c.meta.bridge <= req_seq,
+                ),
+            };
             if fresh {
                 // A list entry re-creates what a Hangup event removed only if
                 // that Hangup came after the request (the tombstone above).
                 self.hung_up.remove(&uid);
-                let Some(uid) = self
-                    .upsert_channel(&Snapshot::plain(&h), false)
-                    .map(str::to_owned)
-                else {
+                if self.upsert_channel(&Snapshot::plain(&h), false).is_none() {
                     continue;
-                };
-                if let Some(ch) = self.state.channels.get_mut(&uid) {
-                    let mut f = Fields::default();
-                    set_text(
-                        &mut ch.application,
-                        h.application,
-                        Field::Application,
-                        &mut f,
-                    );
-                    set_text(
-                        &mut ch.application_data,
-                        h.application_data,
-                        Field::Application,
-                        &mut f,
-                    );
-                    if ch.created.is_none()
-                        && let (Some(now), Some(d)) = (now, hms(h.duration))
-                    {
-                        ch.created = Some(now - d);
-                        f.insert(Field::Created);
-                    }
-                    let key = uid.clone();
-                    self.changed(|| Key::Channel(key), f);
                 }
-                let bridge = non_empty(h.bridge_id).map(|b| text(b).into_owned());
-                self.set_channel_bridge(&uid, bridge.as_deref());
             }
-            if let Some(ch) = self.state.channels.get_mut(&uid) {
-                ch.meta.confirmed = generation;
+            let Some(ch) = self.state.channels.get_mut(&uid) else {
+                continue;
+            };
+            let mut f = Fields::default();
+            if app_fresh {
+                set_text(
+                    &mut ch.application,
+                    h.application,
+                    Field::Application,
+                    &mut f,
+                );
+                set_text(
+                    &mut ch.application_data,
+                    h.application_data,
+                    Field::Application,
+                    &mut f,
+                );
+            }
+            if ch.created.is_none()
+                && let (Some(now), Some(d)) = (now, hms(h.duration))
+            {
+                ch.created = Some(now - d);
+                f.insert(Field::Created);
+            }
+            ch.meta.confirmed = generation;
+            let key = uid.clone();
+            self.changed(|| Key::Channel(key), f);
+            if bridge_fresh {
+                let bridge = non_empty(h.bridge_id).map(|b| text(b).into_owned());
+                self.set_channel_bridge(&uid, bridge.as_deref(), false);
             }
         }
         let gone: Vec<String> = self
@@ -2055,6 +2093,8 @@ impl Live {
         let (generation, req_seq) = (request.generation, request.seq);
         let now = self.now;
         let mut listed_queues: HashSet<String> = HashSet::new();
+        // The callers each queue's list names, in its order.
+        let mut order: HashMap<String, Vec<String>> = HashMap::new();
         for e in response.events() {
             let h = Headers::read(e);
             let Some(queue) = non_empty(h.queue) else {
@@ -2147,35 +2187,25 @@ impl Live {
                         (now, _) => now,
                     };
                     let q = self.state.queues.get_mut(&queue).expect("ensured");
-                    let existing = q.callers.iter().position(|c| c.uniqueid == uid);
-                    match existing {
-                        Some(i) => q.callers[i].meta.confirmed = generation,
+                    match q.callers.iter_mut().find(|c| c.uniqueid == uid) {
+                        Some(c) => c.meta.confirmed = generation,
                         None => {
-                            let at = uint(h.position)
-                                .and_then(|p| usize::try_from(p).ok())
-                                .map_or(q.callers.len(), |p| {
-                                    p.saturating_sub(1).min(q.callers.len())
-                                });
-                            q.callers.insert(
-                                at,
-                                QueueCaller {
-                                    uniqueid: uid.clone(),
-                                    channel,
-                                    position: 0,
-                                    since,
-                                    abandoned: false,
-                                    meta: Meta {
-                                        touched: 0,
-                                        confirmed: generation,
-                                    },
+                            // Put in place below, with the list's order.
+                            q.callers.push(QueueCaller {
+                                uniqueid: uid.clone(),
+                                channel,
+                                position: 0,
+                                since,
+                                abandoned: false,
+                                meta: Meta {
+                                    confirmed: generation,
+                                    ..Meta::default()
                                 },
-                            );
-                            let mut moved = Self::renumber(q);
-                            moved.retain(|m| *m != uid);
-                            self.push(Change::Added(Key::Caller(queue.clone(), uid)));
-                            self.note_moved(&queue, moved);
+                            });
+                            self.push(Change::Added(Key::Caller(queue.clone(), uid.clone())));
                         }
                     }
+                    order.entry(queue).or_default().push(uid);
                 }
                 _ => {}
             }
@@ -2223,6 +2253,24 @@ impl Live {
             for uid in callers {
                 self.remove_caller(&name, &uid);
             }
+            // The listed callers in the list's order (a position in a list
+            // counts callers that may have left since); after them, those
+            // that joined after the list was made.
+            let Some(listed) = order.remove(&name) else {
+                continue;
+            };
+            let Some(q) = self.state.queues.get_mut(&name) else {
+                continue;
+            };
+            let mut rest = std::mem::take(&mut q.callers);
+            for uid in &listed {
+                if let Some(i) = rest.iter().position(|c| c.uniqueid == *uid) {
+                    q.callers.push(rest.remove(i));
+                }
+            }
+            q.callers.extend(rest);
+            let moved = Self::renumber(q);
+            self.note_moved(&name, moved);
         }
     }
 
@@ -2261,11 +2309,15 @@ impl Live {
                     ..Participant::default()
                 });
             let mut f = Fields::default();
+            if fresh || p.marked.is_none() {
+                // No event says who is marked: the list always may.
+                let marked = boolean(h.marked_user).map(Some);
+                set(&mut p.marked, marked, Field::Marked, &mut f);
+            }
             if fresh {
                 set_text(&mut p.channel, h.channel, Field::Channel, &mut f);
                 set(&mut p.admin, boolean(h.admin), Field::Admin, &mut f);
                 set(&mut p.muted, boolean(h.muted), Field::Muted, &mut f);
-                set(&mut p.marked, boolean(h.marked_user), Field::Marked, &mut f);
                 set(&mut p.talking, boolean(h.talking), Field::Talking, &mut f);
                 set(&mut p.waiting, boolean(h.waiting), Field::Waiting, &mut f);
             }

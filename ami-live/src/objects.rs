@@ -19,6 +19,10 @@ use crate::values::{ChannelState, DeviceState, HangupCause};
 pub(crate) struct Meta {
     pub(crate) touched: u64,
     pub(crate) confirmed: u32,
+    /// Channels: the last event that set the application (`Newexten`)…
+    pub(crate) app: u64,
+    /// … and the bridge (`BridgeEnter`, `BridgeLeave`, `BridgeMerge`).
+    pub(crate) bridge: u64,
 }
 
 impl PartialEq for Meta {
@@ -134,8 +138,10 @@ pub struct Channel {
     pub created: Option<i64>,
     /// The bridge it is in.
     pub bridge: Option<String>,
-    /// On hold (`Hold` / `Unhold`).
-    pub on_hold: bool,
+    /// On hold (`Hold` / `Unhold`); `None` when not known: no list says
+    /// it, so a channel the model first met in a list (at a sync, after a
+    /// reconnect) is `None` until its next `Hold` or `Unhold`.
+    pub on_hold: Option<bool>,
     /// The music class of the hold, as sent.
     pub music_class: String,
     /// The dials it takes part in (the ended ones are kept until the next
@@ -272,7 +278,9 @@ pub struct ParkedCall {
     pub space: String,
     /// `ParkerDialString`: who parked it.
     pub parker_dial_string: String,
-    /// `ParkingTimeout` seconds (as of `since`).
+    /// The seconds it may stay parked, in all (`ParkingTimeout`, what is
+    /// left, plus `ParkingDuration`, what passed): it times out at
+    /// `since + timeout`.
     pub timeout: u64,
     /// Parked since (Unix seconds, from `ParkingDuration` and the model's
     /// clock).
@@ -318,8 +326,9 @@ pub struct Participant {
     pub admin: bool,
     /// `Muted`.
     pub muted: bool,
-    /// `MarkedUser`.
-    pub marked: bool,
+    /// `MarkedUser`; `None` when not known: `ConfbridgeJoin` does not
+    /// say, `ConfbridgeList` does (the next sync fills it in).
+    pub marked: Option<bool>,
     /// Talking (`ConfbridgeTalking`, `Talking`).
     pub talking: bool,
     /// `Waiting` for a marked user.

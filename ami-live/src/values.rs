@@ -163,6 +163,29 @@ impl DeviceState {
         }
     }
 
+    /// The number (a queue member's `Status`), `None` for
+    /// [`Other`](Self::Other).
+    ///
+    /// ```
+    /// use ami_live::DeviceState;
+    /// assert_eq!(DeviceState::from_code(6).code(), Some(6));
+    /// ```
+    #[must_use]
+    pub fn code(&self) -> Option<u8> {
+        Some(match self {
+            Self::Unknown => 0,
+            Self::NotInUse => 1,
+            Self::InUse => 2,
+            Self::Busy => 3,
+            Self::Invalid => 4,
+            Self::Unavailable => 5,
+            Self::Ringing => 6,
+            Self::RingInUse => 7,
+            Self::OnHold => 8,
+            Self::Other(_) => return None,
+        })
+    }
+
     /// Asterisk's name: `INUSE`, `NOT_INUSE`, …
     ///
     /// ```
