@@ -810,12 +810,175 @@ fn ctrl_c_logs_off_and_exits_0(rt: &str) {
     );
 }
 
+fn live_once_json_is_the_pbx(rt: &str) {
+    let server = Server::start();
+    // Two calls: a Dial bridge (500) and one waiting (102).
+    for exten in ["500", "102"] {
+        let run = ami_at(
+            &server,
+            rt,
+            &[
+                "action",
+                "Originate",
+                &format!("Channel=Local/{exten}@default"),
+                "Application=Wait",
+                "Data=600",
+            ],
+        );
+        run.assert_ok();
+    }
+    let run = ami_at(&server, rt, &["live", "--once", "--json"]);
+    run.assert_ok();
+    let truth = server.truth();
+    let snap: Json = serde_json::from_str(run.stdout.trim()).expect("one JSON object");
+    for key in [
+        "channels",
+        "bridges",
+        "queues",
+        "parked",
+        "conferences",
+        "devices",
+        "hints",
+    ] {
+        assert!(snap[key].is_array(), "{key} missing: {snap}");
+    }
+    let mut uids: Vec<String> = snap["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["uniqueid"].as_str().unwrap().to_owned())
+        .collect();
+    uids.sort();
+    let expected: Vec<String> = truth.channels.keys().cloned().collect();
+    assert_eq!(uids, expected);
+    assert!(
+        uids.len() >= 4,
+        "two Local pairs and the dialed side: {uids:?}"
+    );
+    for c in snap["channels"].as_array().unwrap() {
+        let t = &truth.channels[c["uniqueid"].as_str().unwrap()];
+        assert_eq!(c["name"], Json::from(t.name.clone()));
+        assert_eq!(c["linkedid"], Json::from(t.linkedid.clone()));
+        assert_eq!(c["state_code"], Json::from(t.state));
+        assert_eq!(c["bridge"], t.bridge.clone().map_or(Json::Null, Json::from));
+    }
+    for b in snap["bridges"].as_array().unwrap() {
+        let t = &truth.bridges[b["id"].as_str().unwrap()];
+        assert_eq!(b["type"], Json::from(t.kind.clone()));
+        let mut members: Vec<String> = b["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_owned())
+            .collect();
+        members.sort();
+        let mut want = t.members.clone();
+        want.sort();
+        assert_eq!(members, want);
+    }
+    assert_eq!(
+        snap["bridges"].as_array().unwrap().len(),
+        truth.bridges.len()
+    );
+    let q = &snap["queues"][0];
+    assert_eq!(q["name"], "support");
+    for m in q["members"].as_array().unwrap() {
+        for key in ["interface", "name", "status", "paused", "penalty"] {
+            assert!(!m[key].is_null(), "member {key}: {m}");
+        }
+    }
+    let hints: Vec<&str> = snap["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["exten"].as_str().unwrap())
+        .collect();
+    assert_eq!(hints.len(), truth.hints.len());
+    assert_eq!(snap["sync"]["channels"], "synced");
+    assert_eq!(snap["missing_events"], serde_json::json!([]));
+}
+
+fn live_json_streams_changes(rt: &str) {
+    let server = Server::start();
+    let mut child = ami_command(&["--url", &server.url(), "--runtime", rt, "live", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ami runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    // The snapshot first; then a call's changes.
+    let mut got = String::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + RUN_LIMIT;
+    while !got.contains('\n') && Instant::now() < deadline {
+        let n = stdout.read(&mut buf).expect("read");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let first: Json = serde_json::from_str(got.lines().next().unwrap()).expect("the snapshot");
+    assert!(first["channels"].as_array().unwrap().is_empty());
+    let run = ami_at(
+        &server,
+        rt,
+        &[
+            "action",
+            "Originate",
+            "Channel=Local/500@default",
+            "Application=Wait",
+            "Data=600",
+        ],
+    );
+    run.assert_ok();
+    let name = &server.channels()[0];
+    let run = ami_at(
+        &server,
+        rt,
+        &["action", "Hangup", &format!("Channel={name}")],
+    );
+    run.assert_ok();
+    while !got.contains("\"channel_removed\"") && Instant::now() < deadline {
+        let n = stdout.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let changes: Vec<Json> = got
+        .lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let names: Vec<&str> = changes
+        .iter()
+        .map(|c| c["change"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"channel_added"), "{names:?}");
+    assert!(names.contains(&"call_added"), "{names:?}");
+    let removed = changes
+        .iter()
+        .find(|c| c["change"] == "channel_removed")
+        .expect("a channel removed");
+    assert!(removed["key"]["uniqueid"].is_string());
+    assert!(
+        removed["object"]["hangup"]["cause"].is_number(),
+        "{removed}"
+    );
+}
+
 macro_rules! on_runtime {
     ($module:ident, $rt:literal) => {
         mod $module {
             #[test]
             fn command_prints_output_lines() {
                 super::command_prints_output_lines($rt);
+            }
+            #[test]
+            fn live_once_json_is_the_pbx() {
+                super::live_once_json_is_the_pbx($rt);
+            }
+            #[test]
+            fn live_json_streams_changes() {
+                super::live_json_streams_changes($rt);
             }
             #[test]
             fn command_error_exits_1_with_asterisks_message() {

@@ -740,6 +740,13 @@ impl Server {
         }
     }
 
+    /// What the simulated PBX holds now (see [`sim::Truth`](crate::sim::Truth)):
+    /// what a client's model of it must show.
+    #[must_use]
+    pub fn truth(&self) -> crate::sim::Truth {
+        lock(&self.shared.pbx).sim.truth()
+    }
+
     /// The names of the channels up now, in creation order.
     #[must_use]
     pub fn channels(&self) -> Vec<String> {
