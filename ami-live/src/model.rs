@@ -109,6 +109,8 @@ pub struct Live {
     changes: VecDeque<Change>,
     record: bool,
     stats: Stats,
+    /// Bridges known by id only (a channel's `BridgeId`), to ask about.
+    placeholders: Vec<String>,
 }
 
 impl Default for Live {
@@ -236,6 +238,7 @@ impl Live {
             changes: VecDeque::new(),
             record: true,
             stats: Stats::default(),
+            placeholders: Vec::new(),
         }
     }
 
@@ -576,6 +579,7 @@ impl Live {
                     ..Bridge::default()
                 },
             );
+            self.placeholders.push(id.to_owned());
             self.push(Change::Added(Key::Bridge(id.to_owned())));
         }
     }
@@ -1708,6 +1712,19 @@ impl Live {
                 .unwrap_or_default();
             let empty = message.starts_with("No active conferences")
                 || message.starts_with("No Conference by that name");
+            if let Target::BridgeInfo(id) = &request.target {
+                // Gone before it could be asked about.
+                let gone = self
+                    .state
+                    .bridges
+                    .get(id)
+                    .is_some_and(|b| b.meta.touched <= request.seq && b.bridge_type.is_empty());
+                if gone {
+                    self.remove_bridge(id);
+                }
+                self.finish(request);
+                return next;
+            }
             if !empty {
                 if request.target == Target::List {
                     self.state.parts[part as usize] = PartStatus::Unavailable(message.clone());
@@ -1722,6 +1739,7 @@ impl Live {
         let req_seq = request.seq;
         match (&request.target, part) {
             (Target::Participants(conf), _) => self.list_participants(conf, response, request),
+            (Target::BridgeInfo(id), _) => self.bridge_info(id, response, request),
             (Target::List, Part::Bridges) => {
                 for e in response.events() {
                     let h = Headers::read(e);
@@ -1758,7 +1776,32 @@ impl Live {
                     self.remove_bridge(&id);
                 }
             }
-            (Target::List, Part::Channels) => self.list_channels(response, request),
+            (Target::List, Part::Channels) => {
+                self.list_channels(response, request);
+                // Bridges a channel is in that no bridge list or event
+                // described: ask about each.
+                for id in std::mem::take(&mut self.placeholders) {
+                    if self
+                        .state
+                        .bridges
+                        .get(&id)
+                        .is_none_or(|b| !b.bridge_type.is_empty())
+                    {
+                        continue;
+                    }
+                    let s = &mut self.sync[Part::Bridges as usize];
+                    s.pending += 1;
+                    let generation = s.generation;
+                    self.state.parts[Part::Bridges as usize] = PartStatus::Syncing;
+                    next.push(SyncRequest {
+                        part: Part::Bridges,
+                        action: Action::new("BridgeInfo").header("BridgeUniqueid", &id),
+                        target: Target::BridgeInfo(id),
+                        generation,
+                        seq: self.seq,
+                    });
+                }
+            }
             (Target::List, Part::Queues) => self.list_queues(response, request),
             (Target::List, Part::Parking) => {
                 for e in response.events() {
@@ -2271,6 +2314,43 @@ impl Live {
             q.callers.extend(rest);
             let moved = Self::renumber(q);
             self.note_moved(&name, moved);
+        }
+    }
+
+    /// A `BridgeInfo` answer: the bridge's fields (in its completing
+    /// event) and its channels.
+    fn bridge_info(&mut self, id: &str, response: &Response, request: &SyncRequest) {
+        let req_seq = request.seq;
+        let fresh = self
+            .state
+            .bridges
+            .get(id)
+            .is_none_or(|b| b.meta.touched <= req_seq || b.bridge_type.is_empty());
+        if let Some(done) = response.completion()
+            && fresh
+            && !self.stale(&Key::Bridge(id.to_owned()), req_seq)
+        {
+            let h = Headers::read(done);
+            if h.bridge_uniqueid == Some(id.as_bytes()) {
+                self.upsert_bridge(&h, false);
+            }
+        }
+        if !self.state.bridges.contains_key(id) {
+            return;
+        }
+        for e in response.events() {
+            let h = Headers::read(e);
+            let Some(uid) = non_empty(h.uniqueid).and_then(|u| std::str::from_utf8(u).ok()) else {
+                continue;
+            };
+            let fresh = self
+                .state
+                .channels
+                .get(uid)
+                .is_some_and(|c| c.meta.bridge <= req_seq);
+            if fresh {
+                self.set_channel_bridge(uid, Some(id), false);
+            }
         }
     }
 

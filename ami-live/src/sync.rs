@@ -131,4 +131,6 @@ pub(crate) enum Target {
     List,
     /// The participants of one conference.
     Participants(String),
+    /// One bridge known only by id (`BridgeInfo`).
+    BridgeInfo(String),
 }
