@@ -981,10 +981,12 @@ impl Live {
                     return Applied::Malformed("no Queue or Uniqueid");
                 };
                 let (queue, uid) = (text(queue).into_owned(), text(uid).into_owned());
+                let seq = self.seq;
                 let Some(q) = self.state.queues.get_mut(&queue) else {
                     return Applied::Unknown("queue not known");
                 };
                 q.abandoned += 1;
+                q.meta.touched = seq;
                 if let Some(c) = q.callers.iter_mut().find(|c| c.uniqueid == uid) {
                     c.abandoned = true;
                 }
@@ -1237,7 +1239,9 @@ impl Live {
     }
 
     fn set_queue_calls(&mut self, queue: &str, count: Option<u64>) {
+        let seq = self.seq;
         if let Some(q) = self.state.queues.get_mut(queue) {
+            q.meta.touched = seq;
             let mut f = Fields::default();
             set(&mut q.calls, count, Field::Calls, &mut f);
             let key = queue.to_owned();
@@ -1655,6 +1659,11 @@ impl Live {
             self.state.parts[i] = PartStatus::Stale;
         }
         self.tombstones.clear();
+        // Counters are counted on from events: after missing some, the next
+        // list's are better than the model's.
+        for q in self.state.queues.values_mut() {
+            q.meta.missed = true;
+        }
         // No list says whether a channel is on hold: what the model knew
         // may have changed while it could not see.
         let mut unknown = Vec::new();
@@ -2149,10 +2158,25 @@ impl Live {
                     if self.stale(&Key::Queue(queue.clone()), req_seq) {
                         continue;
                     }
+                    let fresh = self
+                        .state
+                        .queues
+                        .get(&queue)
+                        .is_none_or(|q| q.meta.touched <= req_seq);
                     self.ensure_queue(&queue);
                     let q = self.state.queues.get_mut(&queue).expect("ensured");
                     let mut f = Fields::default();
+                    q.meta.confirmed = generation;
+                    listed_queues.insert(queue.clone());
                     set_text(&mut q.strategy, h.strategy, Field::Strategy, &mut f);
+                    if !fresh && !q.meta.missed {
+                        // Its counters moved with events after the request:
+                        // they are newer than the list's. (After missed
+                        // events the list's are the better guess.)
+                        self.changed(|| Key::Queue(queue), f);
+                        continue;
+                    }
+                    q.meta.missed = false;
                     set(&mut q.max, uint(h.max), Field::Max, &mut f);
                     set(&mut q.calls, uint(h.calls), Field::Calls, &mut f);
                     set(&mut q.holdtime, uint(h.holdtime), Field::Holdtime, &mut f);

@@ -23,6 +23,9 @@ pub(crate) struct Meta {
     pub(crate) app: u64,
     /// … and the bridge (`BridgeEnter`, `BridgeLeave`, `BridgeMerge`).
     pub(crate) bridge: u64,
+    /// Queues: events were missed since the last list (a disconnect), so
+    /// the counters counted on from events are off.
+    pub(crate) missed: bool,
 }
 
 impl PartialEq for Meta {
