@@ -67,7 +67,10 @@ fn originate_is_tracked_and_events_off_is_worked_around() {
     assert_eq!(answered.outcome, Progress::Answered);
     assert_eq!(
         answered.channels,
-        [answered.channel_id.clone(), answered.other_channel_id.clone()]
+        [
+            answered.channel_id.clone(),
+            answered.other_channel_id.clone()
+        ]
     );
     assert!(live.state().channel(&answered.channel_id).is_some());
     let busy = live.originate(originate("Local/busy@default")).unwrap();

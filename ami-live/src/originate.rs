@@ -365,7 +365,13 @@ impl Originate {
                     Some("RINGING") => self.advance(Progress::Ringing),
                     Some("ANSWER") => self.advance(Progress::Answered),
                     Some("BUSY") => self.advance(Progress::Busy),
-                    Some("NOANSWER") => self.advance(Progress::NoAnswer),
+                    // A dial that never rang and ends NOANSWER is a
+                    // dialplan that ended without answering (`300`): the
+                    // OriginateResponse (`Reason: 0`) tells, sometimes
+                    // before this and sometimes after.
+                    Some("NOANSWER") if self.progress == Progress::Ringing => {
+                        self.advance(Progress::NoAnswer);
+                    }
                     Some("CONGESTION" | "CHANUNAVAIL" | "CANCEL") if name == b"DialEnd" => {
                         self.advance(Progress::Failed(Failure {
                             dial_status: status,
@@ -494,6 +500,10 @@ Event: Hangup\nUniqueid: a-2\nLinkedid: a-1\nCause: 16\n\n\
 Event: OriginateResponse\nResponse: Failure\nReason: 0\nUniqueid: a-1\n\n\
 Event: DialEnd\nDestUniqueid: a-1\nDialStatus: NOANSWER\n\n"
         );
+        let dialplan_ends_dial_first = format!(
+            "{NEW}Event: DialEnd\nDestUniqueid: a-1\nDialStatus: NOANSWER\n\n\
+Event: OriginateResponse\nResponse: Failure\nReason: 0\nUniqueid: a-1\n\n"
+        );
         let no_channel = "Event: OriginateResponse\nResponse: Failure\nReason: 0\n\
 Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
         let congestion =
@@ -520,6 +530,12 @@ Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
             (
                 "dialplan ends",
                 &dialplan_ends,
+                vec![Dialing, failed(Some(0), None)],
+                both.clone(),
+            ),
+            (
+                "dialplan ends, DialEnd first",
+                &dialplan_ends_dial_first,
                 vec![Dialing, failed(Some(0), None)],
                 both.clone(),
             ),
