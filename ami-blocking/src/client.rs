@@ -327,6 +327,13 @@ impl Client {
         self.conn.version().map(|v| v.to_str_lossy().into_owned())
     }
 
+    /// The event mask the client logged in with (`Events:`). An `Events`
+    /// action sent since is not reflected.
+    #[must_use]
+    pub fn event_mask(&self) -> &ami_proto::EventMask {
+        &self.conn.config().events
+    }
+
     /// Why the connection closed, once it has.
     #[must_use]
     pub fn close_reason(&self) -> Option<&CloseReason> {

@@ -47,11 +47,14 @@
 #![warn(missing_docs)]
 
 mod client;
+mod live;
 #[cfg(feature = "tls")]
 mod tls;
 
 pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow};
+pub use ami_live;
 pub use client::{Client, EventCallback, Events};
+pub use live::{Live, Originated};
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.

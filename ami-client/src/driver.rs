@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use ami_proto::{
-    Action, CloseReason, Connection, Response, SendOptions, TranscriptHook, Violation,
+    Action, CloseReason, Connection, EventMask, Response, SendOptions, TranscriptHook, Violation,
 };
 use futures_lite::Stream as _;
 
@@ -111,6 +111,8 @@ struct Shared {
     version: Mutex<Option<String>>,
     /// Why the driver ended, once it has.
     closed: Mutex<Option<CloseReason>>,
+    /// The `Events:` of the login (every reconnection logs in with it).
+    mask: EventMask,
 }
 
 /// The handle side of an async client, cheap to clone: what the adapters'
@@ -190,6 +192,14 @@ impl Handle {
         lock(&self.shared.closed).is_some()
     }
 
+    /// The event mask the client logs in with (`Events:`; each
+    /// reconnection logs in with it again). An `Events` action sent since
+    /// is not reflected.
+    #[must_use]
+    pub fn event_mask(&self) -> &EventMask {
+        &self.shared.mask
+    }
+
     /// Closes: at once (`Logoff` now, pending actions fail), or `soft`ly
     /// (new actions refused, pending ones finish, then `Logoff`). Returns
     /// once the client has closed.
@@ -232,6 +242,7 @@ pub async fn connect<R: Runtime>(
         first: Mutex::new(Some(publisher.subscribe())),
         version: Mutex::new(None),
         closed: Mutex::new(None),
+        mask: options.config.events.clone(),
     });
     let events = Events {
         publisher,

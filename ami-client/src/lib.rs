@@ -28,6 +28,8 @@
 //! * `rustls` — the TLS client the adapters share ([`tls`]): trust (a CA
 //!   file, which may be the server's own self-signed certificate, or a
 //!   pin), the certificate verifier, and errors in plain words.
+//! * `live` — [`live`]: the live handle written once for every async
+//!   runtime, an `ami-live` model kept up to date by a task.
 //! * `serde` — `Serialize` for [`Incoming`], rendering messages as
 //!   `ami-proto`'s `serde` feature does.
 #![forbid(unsafe_code)]
@@ -36,6 +38,8 @@
 pub mod adapter;
 pub mod driver;
 mod endpoint;
+#[cfg(feature = "live")]
+pub mod live;
 mod options;
 #[cfg(feature = "serde")]
 mod serde_impl;

@@ -85,6 +85,7 @@ mod change;
 mod headers;
 mod model;
 mod objects;
+pub mod originate;
 mod state;
 mod sync;
 mod values;
@@ -95,6 +96,7 @@ pub use objects::{
     Agent, Bridge, Call, Channel, Conference, Device, Dial, DialRole, Hangup, Hint, ParkedCall,
     Participant, Party, Peer, Queue, QueueCaller, QueueMember, Unparked,
 };
+pub use originate::{Failure, Originate, Progress};
 pub use state::State;
 pub use sync::{Part, PartStatus, SyncRequest};
 pub use values::{ChannelState, DeviceState, HangupCause};

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod driver;
+mod live;
 mod stream;
 
 use std::time::Duration;
@@ -47,8 +48,10 @@ use std::time::Duration;
 use ami_client::adapter::Subscriber;
 use ami_client::driver::Handle;
 pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect};
+pub use ami_live;
 use ami_proto::{Action, Response, SendOptions};
 use futures_lite::Stream;
+pub use live::{Changes, Live, LiveError, OriginateCall, Update};
 
 /// The client's errors (shared by every adapter): I/O, timeouts,
 /// authentication, Asterisk's rejection and protocol errors kept apart.

@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 mod driver;
+mod live;
 mod stream;
 
 use std::pin::Pin;
@@ -60,7 +61,9 @@ use std::time::Duration;
 use ami_client::adapter::Subscriber;
 use ami_client::driver::Handle;
 pub use ami_client::{ClientOptions, ConnectPhase, Incoming, Overflow, Reconnect};
+pub use ami_live;
 use ami_proto::{Action, Response, SendOptions};
+pub use live::{Changes, Live, LiveError, OriginateCall, Update};
 use tokio_stream::Stream;
 
 /// The client's errors (shared by every adapter): I/O, timeouts,

@@ -1,0 +1,432 @@
+//! The live model against a real Asterisk (the dialplan of
+//! `testdata/asterisk-etc`), written once over [`LiveSession`], which each
+//! runtime's `tests/real_asterisk_live.rs` implements; `live_tests!` makes
+//! the `#[test]`s. Skipped without `AMI_TEST_URL`, like `scenarios.rs`.
+//!
+//! The scenarios run one at a time (they compare the whole model with
+//! `core show channels concise`), and each checks at its end that the
+//! model's channels are the server's, and a fresh sync's.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant};
+
+use ami_client::{ClientError, ClientOptions};
+use ami_live::{DeviceState, PartStatus, Progress, State};
+use ami_proto::{Action, EventMask, Response};
+
+/// What a tracked originate came to.
+pub(crate) struct Tracked {
+    pub(crate) id: String,
+    pub(crate) other: String,
+    pub(crate) outcome: Progress,
+    pub(crate) channels: Vec<String>,
+}
+
+/// One runtime's live model, driven synchronously.
+pub(crate) trait LiveSession: Sized {
+    const RUNTIME: &'static str;
+    /// Whether the client reconnects by itself.
+    const RECONNECTS: bool;
+    fn connect(options: ClientOptions) -> Result<Self, ClientError>;
+    fn with_state<T>(&mut self, f: impl FnOnce(&State) -> T) -> T;
+    fn wait_for(&mut self, condition: impl FnMut(&State) -> bool, timeout: Duration) -> bool;
+    fn originate(&mut self, action: Action) -> Tracked;
+    fn send(&mut self, action: Action) -> Result<Response, ClientError>;
+    fn command(&mut self, command: &str) -> Vec<String>;
+    fn missing_events(&self) -> Vec<&'static str>;
+    fn close(self);
+}
+
+fn url() -> Option<String> {
+    static SKIPPED: Once = Once::new();
+    match std::env::var("AMI_TEST_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            SKIPPED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "real_asterisk_live: skipped: AMI_TEST_URL is not set"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// One scenario at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn options(url: &str) -> ClientOptions {
+    ClientOptions::new(url)
+        .expect("AMI_TEST_URL parses")
+        .connect_timeout(Duration::from_secs(5))
+        .action_timeout(Duration::from_secs(15))
+}
+
+fn connect<S: LiveSession>(options: ClientOptions) -> S {
+    let mut s = S::connect(options).unwrap_or_else(|e| panic!("{}: {e}", S::RUNTIME));
+    assert!(
+        s.wait_for(State::is_synced, Duration::from_secs(10)),
+        "{}: never synced",
+        S::RUNTIME
+    );
+    s
+}
+
+fn originate(exten: &str) -> Action {
+    Action::new("Originate")
+        .header("Channel", format!("Local/{exten}@default"))
+        .header("Application", "Wait")
+        .header("Data", "30")
+}
+
+/// The channel names `core show channels concise` lists.
+fn server_channels<S: LiveSession>(s: &mut S) -> BTreeSet<String> {
+    s.command("core show channels concise")
+        .iter()
+        .filter_map(|l| l.split('!').next())
+        .filter(|n| !n.is_empty())
+        // ConfBridge's announcer channels (`CBAnn/1-…;1/;2`) are listed by
+        // the CLI but neither by CoreShowChannels nor in any event: AMI
+        // does not show them, so the model cannot.
+        .filter(|n| !n.starts_with("CBAnn/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn model_channels(state: &State) -> BTreeSet<String> {
+    state.channels().map(|c| c.name.clone()).collect()
+}
+
+/// The model's channels are the server's (within a few seconds: hangups
+/// in flight), and those of a fresh sync on a new connection.
+fn check_against_server<S: LiveSession>(s: &mut S, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        let server = server_channels(s);
+        let model = s.with_state(model_channels);
+        if server == model {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: model {model:?} != server {server:?}",
+            S::RUNTIME
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut fresh: S = connect(options(url));
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        let a = fresh.with_state(model_channels);
+        let b = s.with_state(model_channels);
+        if a == b {
+            break;
+        }
+        assert!(Instant::now() < deadline, "fresh sync {a:?} != model {b:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    fresh.close();
+}
+
+fn hangup<S: LiveSession>(s: &mut S, call: &Tracked) {
+    let name = s.with_state(|st| st.channel(&call.id).map(|c| c.name.clone()));
+    if let Some(name) = name {
+        let _ = s.send(Action::new("Hangup").header("Channel", name));
+    }
+    let id = call.id.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.channels_of_call(&id).next().is_none(),
+            Duration::from_secs(10)
+        ),
+        "{}: the call's channels stayed after the hangup",
+        S::RUNTIME
+    );
+}
+
+pub(crate) fn live_originate_bridged_and_hangup<S: LiveSession>() {
+    let Some(url) = url() else { return };
+    let _one = serial();
+    let mut s: S = connect(options(&url));
+    let call = s.originate(originate("500"));
+    assert_eq!(call.outcome, Progress::Answered, "{}", S::RUNTIME);
+    assert_eq!(call.channels, [call.id.clone(), call.other.clone()]);
+    // 500 dials Local/102: four channels of one call, two of them bridged.
+    let id = call.id.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.channels_of_call(&id).count() == 4
+                && st
+                    .bridges_of_call(&id)
+                    .first()
+                    .is_some_and(|b| b.channels.len() == 2),
+            Duration::from_secs(10)
+        ),
+        "{}: no bridged call of four channels",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &url);
+    hangup(&mut s, &call);
+    check_against_server(&mut s, &url);
+    s.close();
+}
+
+pub(crate) fn live_originate_busy_and_no_answer<S: LiveSession>() {
+    let Some(url) = url() else { return };
+    let _one = serial();
+    let mut s: S = connect(options(&url));
+    let busy = s.originate(originate("502"));
+    assert_eq!(busy.outcome, Progress::Busy, "{}", S::RUNTIME);
+    let started = Instant::now();
+    let quiet = s.originate(originate("501").header("Timeout", "2000"));
+    assert_eq!(quiet.outcome, Progress::NoAnswer, "{}", S::RUNTIME);
+    assert!(started.elapsed() >= Duration::from_millis(1800));
+    // Dialplan that ends without answering: failed, Reason 0.
+    let ends = s.originate(originate("300"));
+    match &ends.outcome {
+        Progress::Failed(f) => assert_eq!(f.reason, Some(0)),
+        other => panic!("{}: 300: {other:?}", S::RUNTIME),
+    }
+    let bad = s.originate(
+        Action::new("Originate")
+            .header("Channel", "NoSuchTech/nowhere")
+            .header("Application", "Wait")
+            .header("Data", "1"),
+    );
+    assert!(matches!(bad.outcome, Progress::Failed(_)));
+    assert!(bad.channels.is_empty());
+    check_against_server(&mut s, &url);
+    s.close();
+}
+
+pub(crate) fn live_queue_park_conference_device<S: LiveSession>() {
+    let Some(url) = url() else { return };
+    let _one = serial();
+    let mut s: S = connect(options(&url));
+    // A caller into queue support, answered by Alice (Local/100@agents).
+    let caller = s.originate(originate("400"));
+    assert_eq!(caller.outcome, Progress::Answered);
+    let id = caller.id.clone();
+    assert!(
+        s.wait_for(
+            move |st| st
+                .channels_of_call(&id)
+                .any(|c| c.name.starts_with("Local/100@agents") && c.bridge.is_some()),
+            Duration::from_secs(10)
+        ),
+        "{}: no member answered the queue caller",
+        S::RUNTIME
+    );
+    assert!(s.with_state(|st| st.queue("support").is_some_and(|q| q.members.len() == 2)));
+    // Parked: the ;2 half runs Park().
+    let parked = s.originate(originate("700"));
+    let other = parked.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.parked_call(&other).is_some_and(|p| p.lot == "default"),
+            Duration::from_secs(10)
+        ),
+        "{}: no parked call",
+        S::RUNTIME
+    );
+    // ConfBridge room 1.
+    let conf = s.originate(originate("800"));
+    let other = conf.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st
+                .conference("1")
+                .is_some_and(|c| c.participants.contains_key(&other)),
+            Duration::from_secs(10)
+        ),
+        "{}: no participant",
+        S::RUNTIME
+    );
+    // Device state Custom:desk900 INUSE while the call lasts.
+    let desk = s.originate(originate("900"));
+    assert!(
+        s.wait_for(
+            |st| st
+                .device("Custom:desk900")
+                .is_some_and(|d| d.state == DeviceState::InUse),
+            Duration::from_secs(10)
+        ),
+        "{}: desk900 not in use",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &url);
+    hangup(&mut s, &conf);
+    let other = conf.other.clone();
+    assert!(s.wait_for(
+        move |st| {
+            st.conference("1")
+                .is_none_or(|c| !c.participants.contains_key(&other))
+        },
+        Duration::from_secs(10)
+    ));
+    hangup(&mut s, &desk);
+    assert!(s.wait_for(
+        |st| {
+            st.device("Custom:desk900")
+                .is_some_and(|d| d.state == DeviceState::NotInUse)
+        },
+        Duration::from_secs(10)
+    ));
+    hangup(&mut s, &parked);
+    let other = parked.other.clone();
+    assert!(s.with_state(|st| st.parked_call(&other).is_none()));
+    hangup(&mut s, &caller);
+    check_against_server(&mut s, &url);
+    s.close();
+}
+
+pub(crate) fn live_events_off_reports_missing_and_originate_still_tracked<S: LiveSession>() {
+    let Some(url) = url() else { return };
+    let _one = serial();
+    let mut s: S = connect(options(&url).events(EventMask::Off));
+    assert_eq!(s.missing_events(), ["call", "dialplan", "agent"]);
+    let call = s.originate(originate("100"));
+    assert_eq!(call.outcome, Progress::Answered, "{}", S::RUNTIME);
+    assert_eq!(call.channels.len(), 2);
+    // The mask is back to off: a UserEvent does not reach this session,
+    // while the model still shows the channels it saw during the call.
+    assert!(s.with_state(|st| st.channel(&call.id).is_some()));
+    s.close();
+}
+
+/// An Asterisk of the suite's own (`AMI_TEST_ASTERISK_CONTROL`), as in
+/// `scenarios.rs`.
+struct Instance {
+    control: std::path::PathBuf,
+    dir: String,
+    url: String,
+    port: String,
+    tls_port: String,
+}
+
+impl Instance {
+    fn start() -> Option<Instance> {
+        let control = std::path::PathBuf::from(std::env::var_os("AMI_TEST_ASTERISK_CONTROL")?);
+        let output = std::process::Command::new(control.join("start"))
+            .env_remove("AMI_TEST_PORT")
+            .env_remove("AMI_TEST_TLS_PORT")
+            .output()
+            .expect("runs start");
+        assert!(output.status.success());
+        let vars = String::from_utf8_lossy(&output.stdout).into_owned();
+        let var = |name: &str| {
+            vars.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                .unwrap_or_else(|| panic!("{name} in {vars}"))
+                .to_string()
+        };
+        let url = var("AMI_TEST_URL");
+        let tls = var("AMI_TEST_TLS_URL");
+        Some(Instance {
+            control,
+            dir: var("AMI_TEST_ASTERISK"),
+            port: url.rsplit(':').next().unwrap().to_string(),
+            tls_port: tls.rsplit(':').next().unwrap().to_string(),
+            url,
+        })
+    }
+
+    fn stop(&self) {
+        let status = std::process::Command::new(self.control.join("stop"))
+            .arg(&self.dir)
+            .status()
+            .expect("runs stop");
+        assert!(status.success());
+    }
+
+    fn restart(&self) {
+        let output = std::process::Command::new(self.control.join("start"))
+            .arg(&self.dir)
+            .env("AMI_TEST_PORT", &self.port)
+            .env("AMI_TEST_TLS_PORT", &self.tls_port)
+            .output()
+            .expect("runs start");
+        assert!(output.status.success());
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(self.control.join("stop"))
+            .arg(&self.dir)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub(crate) fn live_goes_stale_and_resyncs_after_asterisk_restarts<S: LiveSession>() {
+    if url().is_none() || !S::RECONNECTS {
+        return;
+    }
+    let Some(instance) = Instance::start() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "real_asterisk_live: restart skipped: AMI_TEST_ASTERISK_CONTROL is not set"
+        );
+        return;
+    };
+    let options = options(&instance.url).reconnect(ami_client::Reconnect {
+        initial: Duration::from_millis(100),
+        max: Duration::from_millis(500),
+        jitter: false,
+        max_attempts: None,
+    });
+    let mut s: S = connect(options);
+    let call = s.originate(originate("102"));
+    assert_eq!(call.outcome, Progress::Answered);
+    instance.stop();
+    assert!(
+        s.wait_for(
+            |st| *st.status(ami_live::Part::Channels) == PartStatus::Stale,
+            Duration::from_secs(10)
+        ),
+        "{}: never stale",
+        S::RUNTIME
+    );
+    // `core stop now` hangs the channels up first, so the Hangup events
+    // may have removed the call already; if they did not come, the sync
+    // after the reconnection removes it.
+    instance.restart();
+    let id = call.id.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.is_synced() && st.channel(&id).is_none(),
+            Duration::from_secs(20)
+        ),
+        "{}: never re-synced without the vanished call",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &instance.url);
+    s.close();
+}
+
+/// One `#[test]` per scenario for the live session type given.
+macro_rules! live_tests {
+    ($session:ty) => {
+        live_tests!(@ $session;
+            live_originate_bridged_and_hangup, live_originate_busy_and_no_answer,
+            live_queue_park_conference_device,
+            live_events_off_reports_missing_and_originate_still_tracked,
+            live_goes_stale_and_resyncs_after_asterisk_restarts);
+    };
+    (@ $session:ty; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                live_scenarios::$name::<$session>();
+            }
+        )*
+    };
+}
