@@ -310,3 +310,6 @@ fn hang_up(session: &mut dyn Session, channel: &str) -> String {
         Err(e) => format!("hangup of {channel} failed: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -183,7 +183,7 @@ fn empty_because(state: &State, part: Part, what: &str) -> String {
 }
 
 const CALL_COLS: &[Col] = &[
-    col("Call", 3, 4, 5),
+    col("Call", 3, 4, 2),
     col("Channel", 12, 40, 0),
     col("State", 4, 8, 1),
     col("Caller ID", 8, 28, 3),
@@ -376,9 +376,13 @@ fn queues(state: &State, ui: &Ui, now: i64) -> PaneView {
             .count();
         sections.push(Section {
             title: Some(format!(
-                "{} ({}): {} waiting · {} of {} members free · {} completed · {} abandoned · hold {}s · talk {}s",
+                "{}{}: {} waiting · {} of {} members free · {} completed · {} abandoned · hold {}s · talk {}s",
                 clean(&q.name),
-                clean(&q.strategy),
+                if q.strategy.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", clean(&q.strategy))
+                },
                 q.callers.len(),
                 free,
                 q.members.len(),
@@ -615,13 +619,13 @@ fn devices(state: &State, ui: &Ui) -> PaneView {
     PaneView {
         sections: vec![
             Section {
-                title: Some(format!("{} hints", hints.len())),
+                title: Some(format!("{} hint{}", hints.len(), plural(hints.len()))),
                 cols: HINT_COLS,
                 rows: hint_rows,
                 empty: empty_because(state, Part::Hints, "hints"),
             },
             Section {
-                title: Some(format!("{} devices", devs.len())),
+                title: Some(format!("{} device{}", devs.len(), plural(devs.len()))),
                 cols: DEVICE_COLS,
                 rows: device_rows,
                 empty: empty_because(state, Part::Devices, "device states"),
@@ -797,13 +801,17 @@ fn status_line(status: &Status, state: &State) -> String {
             s + ")"
         }
     };
-    let mut line = format!(" {}", clean(&status.server));
+    let mut line = format!(" {conn}");
+    if status.lost > 0 {
+        line += &format!(" · LOST {} events, R syncs again", status.lost);
+    }
+    line += &format!(
+        " · {:.1} events/s · {}",
+        status.events_per_sec,
+        clean(&status.server)
+    );
     if let Some(v) = &status.version {
         line += &format!(" · {}", clean(v));
-    }
-    line += &format!(" · {conn} · {:.1} events/s", status.events_per_sec);
-    if status.lost > 0 {
-        line += &format!(" · LOST {} events (press R to resync)", status.lost);
     }
     let stale: Vec<&str> = Part::ALL
         .iter()
@@ -838,17 +846,17 @@ const HELP: &[(&str, &str)] = &[
     ("Shift-Tab, ←", "previous pane"),
     ("↑ ↓ j k", "move the selection"),
     ("PgUp PgDn Home End", "move by a page, to the ends"),
-    ("/", "filter by text (Enter keeps it, Esc clears)"),
+    ("/", "filter (Enter keeps it, Esc clears it)"),
     ("s", "sort by the next key of the pane"),
     ("S", "reverse the order"),
-    ("h", "hang up the selected channel (asks first)"),
+    ("h", "hang up the selected channel (asks y/n)"),
     ("R", "sync the model again"),
     ("?", "show or hide these keys"),
     ("q, Ctrl-C", "quit"),
 ];
 
 fn help(frame: &mut Frame<'_>, area: Rect) {
-    let width = 60.min(area.width);
+    let width = 66.min(area.width);
     let height = (HELP.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
