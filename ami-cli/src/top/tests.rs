@@ -383,7 +383,7 @@ fn the_filter_keeps_whole_calls() {
     let lines = screen(&live, &status(), &ui, 100, 12);
     assert_screen(
         &lines[1..6],
-        " 4 calls, 5 channels
+        " 4 calls, 5 channels · 1 shown (filter \"BOB\")
  Call Channel            State Caller ID   Time Application     Bridge
  1    PJSIP/100-00000001 Up    Alice <100> 2:05 Dial(PJSIP/200) 5e1b0a6c
  └    PJSIP/200-00000002 Up    Bob <200>   2:00                 5e1b0a6c

@@ -257,13 +257,16 @@ fn calls(state: &State, ui: &Ui, now: i64) -> PaneView {
         }
     }
     let channels = state.channels().count();
-    let title = format!(
+    let mut title = format!(
         "{} call{}, {} channel{}",
         groups.len(),
         plural(groups.len()),
         channels,
         plural(channels)
     );
+    if !ui.filter.is_empty() {
+        title += &format!(" · {number} shown (filter {:?})", ui.filter);
+    }
     PaneView {
         sections: vec![Section {
             title: Some(title),
