@@ -22,6 +22,7 @@ mod json;
 mod live;
 mod session;
 mod text;
+mod top;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -294,6 +295,26 @@ enum Cmd {
         json: bool,
     },
 
+    /// The PBX live in the terminal: calls, queues, parked calls,
+    /// conferences, devices and hints, kept from events
+    ///
+    /// A full-screen view of the live model (the same sync as `ami live`),
+    /// redrawn as the PBX moves; durations tick. Panes: 1 calls (channels
+    /// grouped by call: state, caller ID, duration, application, bridge),
+    /// 2 queues (members with status, paused, calls taken; callers with
+    /// position and wait; counters), 3 parked calls, 4 conferences, 5 device
+    /// states and hints. The status line names the server and its version,
+    /// the connection (reconnecting… with the next attempt), events/s and
+    /// lost events.
+    ///
+    /// Keys: Tab / 1-5 pane, arrows or j/k select, / filter, s sort,
+    /// S reverse, h hang up the selected channel (asks y/n), R sync again,
+    /// ? all keys, q or Ctrl-C quit. A dropped connection is retried (backoff
+    /// from 0.5 s to 5 s) without --reconnect. NO_COLOR turns colours off.
+    /// Use --transcript only with stderr sent to a file.
+    #[command(verbatim_doc_comment)]
+    Top,
+
     /// Decode a raw AMI byte stream into JSON lines (no connection)
     ///
     /// The codec's decode tool (ami-proto's decode example), one JSON
@@ -407,6 +428,7 @@ enum Job {
         once: bool,
         json: bool,
     },
+    Top,
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -427,6 +449,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         },
         Cmd::Ping => Job::Ping,
         Cmd::Live { once, json } => Job::Live { once, json },
+        Cmd::Top => Job::Top,
     };
     // Kept alive until the session is closed.
     let mut embedded = None;
@@ -446,9 +469,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
             url
         }
     };
-    let wants_events = matches!(job, Job::Events { .. } | Job::Live { .. });
+    let wants_events = matches!(job, Job::Events { .. } | Job::Live { .. } | Job::Top);
     let login = resolve_login(&cli.connect, &url)?;
-    let options = client_options(&cli.connect, &url, wants_events, &login)?;
+    // `top` owns the screen: what the connection has to say goes on it,
+    // not on stderr, and it always reconnects.
+    let notices = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let top_options = |options: ClientOptions| {
+        let notices = notices.clone();
+        options
+            .on_violation(move |v| {
+                if let Ok(mut n) = notices.lock() {
+                    n.push(notice(v));
+                }
+            })
+            .reconnect(top::reconnect_policy())
+    };
+    let mut options = client_options(&cli.connect, &url, wants_events, &login)?;
+    if matches!(job, Job::Top) {
+        options = top_options(options);
+    }
     let endpoint = options.endpoint().to_string();
     let events_value = options.config.events.as_header_value().to_owned();
     let runtime = cli.connect.runtime;
@@ -484,6 +523,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Job::Ping => ping(&mut *session, &endpoint),
+        Job::Top => {
+            let again = || {
+                let options = client_options(&cli.connect, &url, true, &login)
+                    .map_err(|_| ClientError::Closing)?;
+                session::connect(runtime, top_options(options))
+            };
+            let connect_again = (runtime == Runtime::Blocking)
+                .then_some(&again as &dyn Fn() -> Result<Box<dyn Session>, ClientError>);
+            top::run(
+                &mut session,
+                &top::TopJob {
+                    server: endpoint.clone(),
+                    connect_again,
+                    notices: notices.clone(),
+                },
+            )
+        }
         Job::Live { once, json } => live::run(
             &mut session,
             &live::LiveJob {
