@@ -157,7 +157,7 @@ fn uid_order(uid: &str) -> (u64, u64, &str) {
 fn channel_tone(c: &Channel) -> Tone {
     use ami_live::ChannelState as S;
     match c.state {
-        S::Up if c.on_hold => Tone::Warn,
+        S::Up if c.on_hold == Some(true) => Tone::Warn,
         S::Up => Tone::Good,
         S::Ring | S::Ringing | S::Dialing | S::PreRing | S::DialingOffhook => Tone::Warn,
         S::Busy => Tone::Bad,
@@ -226,7 +226,7 @@ fn calls(state: &State, ui: &Ui, now: i64) -> PaneView {
                 vec![
                     String::new(),
                     clean(&c.name),
-                    format!("{}{}", c.state, if c.on_hold { " hold" } else { "" }),
+                    format!("{}{}", c.state, if c.on_hold == Some(true) { " hold" } else { "" }),
                     caller(&c.caller_id),
                     duration(c.created, now),
                     application(c),
@@ -505,7 +505,7 @@ fn conferences(state: &State, ui: &Ui, now: i64) -> PaneView {
                 let ch = state.channel(&p.uniqueid);
                 let flags: Vec<&str> = [
                     (p.admin, "admin"),
-                    (p.marked, "marked"),
+                    (p.marked == Some(true), "marked"),
                     (p.muted, "muted"),
                     (p.talking, "talking"),
                     (p.waiting, "waiting"),
