@@ -226,7 +226,11 @@ fn calls(state: &State, ui: &Ui, now: i64) -> PaneView {
                 vec![
                     String::new(),
                     clean(&c.name),
-                    format!("{}{}", c.state, if c.on_hold == Some(true) { " hold" } else { "" }),
+                    format!(
+                        "{}{}",
+                        c.state,
+                        if c.on_hold == Some(true) { " hold" } else { "" }
+                    ),
                     caller(&c.caller_id),
                     duration(c.created, now),
                     application(c),
