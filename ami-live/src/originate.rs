@@ -29,9 +29,12 @@
 //!   all, only `OriginateResponse` `Failure` / `Reason: 0`, whose
 //!   `Uniqueid` is still the `ChannelId` given.
 //!
-//! The first of `OriginateResponse`, `DialEnd` of the first channel, its
-//! `Hangup`, or its state becoming `Up` decides the outcome; later events
-//! still add channels.
+//! An answer (the first channel `Up`, `DialEnd ANSWER`) decides at once;
+//! any other outcome waits for the `OriginateResponse`, which always comes
+//! for an async Originate and comes before or after the `DialEnd` and
+//! `Hangup` that explain it (their order varies from run to run): those
+//! give the busy / unanswered distinction and the cause the response
+//! lacks. Later events still add channels.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -169,6 +172,10 @@ pub struct Originate {
     channels: Vec<String>,
     progress: Progress,
     updates: std::collections::VecDeque<Progress>,
+    /// What a `DialEnd` or the first channel's `Hangup` said before the
+    /// `OriginateResponse`, which decides (their order varies): the
+    /// outcome they point to, and the detail the response lacks.
+    provisional: Option<Progress>,
 }
 
 impl Originate {
@@ -208,6 +215,7 @@ impl Originate {
             channels: Vec::new(),
             progress: Progress::Queued,
             updates: std::collections::VecDeque::new(),
+            provisional: None,
         }
     }
 
@@ -306,7 +314,36 @@ impl Originate {
     /// Ends it as failed (the handle gave up: no outcome in time, the
     /// connection dropped); nothing if it already has an outcome.
     pub fn fail(&mut self, failure: Failure) {
-        self.advance(Progress::Failed(failure));
+        // What the events already said is the better account.
+        match self.provisional.take() {
+            Some(Progress::Failed(seen)) => self.advance(Progress::Failed(Failure {
+                message: failure.message,
+                ..seen
+            })),
+            Some(other) => self.advance(other),
+            None => self.advance(Progress::Failed(failure)),
+        }
+    }
+
+    /// Holds an outcome an event points to until the `OriginateResponse`
+    /// (or [`fail`](Self::fail)) decides; the first such event's detail
+    /// is kept, later ones add what it lacked.
+    fn provisional(&mut self, to: Progress) {
+        self.provisional = Some(match (self.provisional.take(), to) {
+            (None, to) => to,
+            (Some(Progress::Failed(a)), Progress::Failed(b)) => Progress::Failed(Failure {
+                reason: a.reason.or(b.reason),
+                cause: a.cause.or(b.cause),
+                dial_status: a.dial_status.or(b.dial_status),
+                message: a.message,
+            }),
+            (Some(Progress::Failed(a)), other) => {
+                // A busy or unanswered end seen after a plain failure.
+                let _ = a;
+                other
+            }
+            (Some(held), _) => held,
+        });
     }
 
     /// Applies one event (any message; those not about this call are
@@ -338,11 +375,18 @@ impl Originate {
                     .get("Response")
                     .is_some_and(|r| r.eq_ignore_ascii_case("Success"));
                 let reason = int(msg.get("Reason").map(|v| v.as_bytes()));
-                let to = match (ok, reason) {
-                    (true, _) | (false, Some(4)) => Progress::Answered,
-                    (false, Some(5)) => Progress::Busy,
-                    (false, Some(3)) => Progress::NoAnswer,
-                    (false, reason) => Progress::Failed(Failure {
+                let seen = self.provisional.take();
+                let to = match (ok, reason, seen) {
+                    (true, _, _) | (false, Some(4), _) => Progress::Answered,
+                    (false, Some(5), _) => Progress::Busy,
+                    (false, Some(3), _) => Progress::NoAnswer,
+                    // A hangup (1) or a plain failure (0): what the events
+                    // said tells busy and unanswered apart, and the cause.
+                    (false, _, Some(p @ (Progress::Busy | Progress::NoAnswer))) => p,
+                    (false, reason, Some(Progress::Failed(f))) => {
+                        Progress::Failed(Failure { reason, ..f })
+                    }
+                    (false, reason, _) => Progress::Failed(Failure {
                         reason,
                         ..Failure::default()
                     }),
@@ -355,7 +399,7 @@ impl Originate {
                         self.advance(Progress::Ringing);
                     }
                     Some(ChannelState::Up) => self.advance(Progress::Answered),
-                    Some(ChannelState::Busy) => self.advance(Progress::Busy),
+                    Some(ChannelState::Busy) => self.provisional(Progress::Busy),
                     _ => {}
                 }
             }
@@ -364,16 +408,18 @@ impl Originate {
                 match status.as_deref() {
                     Some("RINGING") => self.advance(Progress::Ringing),
                     Some("ANSWER") => self.advance(Progress::Answered),
-                    Some("BUSY") => self.advance(Progress::Busy),
+                    Some("BUSY") => self.provisional(Progress::Busy),
                     // A dial that never rang and ends NOANSWER is a
                     // dialplan that ended without answering (`300`): the
                     // OriginateResponse (`Reason: 0`) tells, sometimes
                     // before this and sometimes after.
                     Some("NOANSWER") if self.progress == Progress::Ringing => {
-                        self.advance(Progress::NoAnswer);
+                        self.provisional(Progress::NoAnswer);
                     }
-                    Some("CONGESTION" | "CHANUNAVAIL" | "CANCEL") if name == b"DialEnd" => {
-                        self.advance(Progress::Failed(Failure {
+                    Some("NOANSWER" | "CONGESTION" | "CHANUNAVAIL" | "CANCEL")
+                        if name == b"DialEnd" =>
+                    {
+                        self.provisional(Progress::Failed(Failure {
                             dial_status: status,
                             ..Failure::default()
                         }));
@@ -393,7 +439,7 @@ impl Originate {
                         ..Failure::default()
                     }),
                 };
-                self.advance(to);
+                self.provisional(to);
             }
             _ => {}
         }
@@ -506,10 +552,14 @@ Event: OriginateResponse\nResponse: Failure\nReason: 0\nUniqueid: a-1\n\n"
         );
         let no_channel = "Event: OriginateResponse\nResponse: Failure\nReason: 0\n\
 Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
-        let congestion =
-            format!("{NEW}Event: DialEnd\nDestUniqueid: a-1\nDialStatus: CONGESTION\n\n");
-        let hangup_first =
-            format!("{NEW}Event: Hangup\nUniqueid: a-1\nLinkedid: a-1\nCause: 17\n\n");
+        let congestion = format!(
+            "{NEW}Event: DialEnd\nDestUniqueid: a-1\nDialStatus: CONGESTION\n\n\
+Event: OriginateResponse\nResponse: Failure\nReason: 8\nUniqueid: a-1\n\n"
+        );
+        let hangup_first = format!(
+            "{NEW}Event: Hangup\nUniqueid: a-1\nLinkedid: a-1\nCause: 17\n\n\
+Event: OriginateResponse\nResponse: Failure\nReason: 1\nUniqueid: a-1\n\n"
+        );
         let failed = |reason, dial_status: Option<&str>| {
             Failed(Failure {
                 reason,
@@ -536,7 +586,7 @@ Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
             (
                 "dialplan ends, DialEnd first",
                 &dialplan_ends_dial_first,
-                vec![Dialing, failed(Some(0), None)],
+                vec![Dialing, failed(Some(0), Some("NOANSWER"))],
                 both.clone(),
             ),
             (
@@ -548,7 +598,7 @@ Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
             (
                 "congestion",
                 &congestion,
-                vec![Dialing, failed(None, Some("CONGESTION"))],
+                vec![Dialing, failed(Some(8), Some("CONGESTION"))],
                 both.clone(),
             ),
             (
@@ -561,6 +611,22 @@ Channel: NoSuchTech/x\nUniqueid: a-1\n\n";
         for (name, events, steps, channels) in table {
             assert_eq!(run(events), (steps, channels), "{name}");
         }
+    }
+
+    #[test]
+    fn an_end_seen_before_the_response_waits_for_it_and_explains_a_give_up() {
+        let mut c = call();
+        for m in messages(&format!(
+            "{NEW}Event: Hangup\nUniqueid: a-1\nLinkedid: a-1\nCause: 17\n\n"
+        )) {
+            c.apply(&m);
+        }
+        assert!(!c.is_done(), "the OriginateResponse decides");
+        c.fail(Failure {
+            message: "no OriginateResponse in time".into(),
+            ..Failure::default()
+        });
+        assert_eq!(c.progress(), &Progress::Busy);
     }
 
     #[test]
