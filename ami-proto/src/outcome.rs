@@ -50,7 +50,7 @@ impl Response {
     /// use ami_proto::{Decoded, Decoder, Response};
     /// let mut d = Decoder::new();
     /// d.feed(b"Response: Success\r\nMessage: Pong\r\n\r\n");
-    /// let Some(Ok(Decoded::Message(m))) = d.decode() else { unreachable!() };
+    /// let Some(Decoded::Message(m)) = d.decode() else { unreachable!() };
     /// let r = Response::from_parts(m, Vec::new(), None);
     /// assert_eq!(r.text().unwrap(), "Pong");
     /// ```
