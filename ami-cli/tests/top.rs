@@ -225,7 +225,10 @@ fn fake_pbx_screen_shows_the_channels_core_show_channels_lists() {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert!(!shown.is_empty(), "the busy PBX had no call on screen for {SCREEN_LIMIT:?}");
+    assert!(
+        !shown.is_empty(),
+        "the busy PBX had no call on screen for {SCREEN_LIMIT:?}"
+    );
     // The queue pane shows the support queue and its members.
     tmux.keys(&["2"]);
     tmux.wait_for("the support queue", |s| {

@@ -104,6 +104,128 @@ fn model_channels(state: &State) -> BTreeSet<String> {
     state.channels().map(|c| c.name.clone()).collect()
 }
 
+/// What the CLI shows of bridges, parked calls, conferences and queue
+/// callers, in a form the model can be held against.
+#[derive(Debug, PartialEq, Eq)]
+struct Pbx {
+    /// `bridge show all`: the bridge ids.
+    bridges: BTreeSet<String>,
+    /// `parking show default`: (space, channel) of each parked call.
+    parked: BTreeSet<(String, String)>,
+    /// `confbridge list` and `confbridge list <name>`: each conference's
+    /// participants' channels (the announcer, which AMI never shows, left
+    /// out).
+    conferences: BTreeSet<(String, BTreeSet<String>)>,
+    /// `queue show <name>`: each queue's callers' channels, by position.
+    callers: BTreeSet<(String, Vec<String>)>,
+}
+
+/// Strips the colours `queue show` paints with.
+fn plain(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn server_pbx<S: LiveSession>(s: &mut S) -> Pbx {
+    let bridges = s
+        .command("bridge show all")
+        .iter()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let mut parked = BTreeSet::new();
+    let mut space = None;
+    for line in s.command("parking show default") {
+        let line = line.trim();
+        if let Some(v) = line.strip_prefix("Space") {
+            space = v.split(':').nth(1).map(|v| v.trim().to_owned());
+        } else if let (Some(v), Some(sp)) = (line.strip_prefix("Channel"), &space) {
+            if let Some(ch) = v.split_once(':').map(|(_, c)| c.trim().to_owned()) {
+                parked.insert((sp.clone(), ch));
+            }
+        }
+    }
+    let names: Vec<String> = s
+        .command("confbridge list")
+        .iter()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let mut conferences = BTreeSet::new();
+    for name in names {
+        let people = s
+            .command(&format!("confbridge list {name}"))
+            .iter()
+            .skip(2)
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .filter(|c| !c.starts_with("CBAnn/"))
+            .collect();
+        conferences.insert((name, people));
+    }
+    let mut callers = BTreeSet::new();
+    for queue in ["support", "sales"] {
+        let mut list = Vec::new();
+        for line in s.command(&format!("queue show {queue}")) {
+            let line = plain(&line);
+            let line = line.trim();
+            // "1. Local/401@default-000000b6;2 (wait: 0:03, prio: 0)"
+            if let Some((n, rest)) = line.split_once(". ") {
+                if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
+                    if let Some(ch) = rest.split_whitespace().next() {
+                        list.push(ch.to_owned());
+                    }
+                }
+            }
+        }
+        callers.insert((queue.to_owned(), list));
+    }
+    Pbx {
+        bridges,
+        parked,
+        conferences,
+        callers,
+    }
+}
+
+fn model_pbx(state: &State) -> Pbx {
+    Pbx {
+        bridges: state.bridges().map(|b| b.id.clone()).collect(),
+        parked: state
+            .parked_calls()
+            .map(|p| (p.space.clone(), p.channel.clone()))
+            .collect(),
+        conferences: state
+            .conferences()
+            .map(|c| {
+                let people = c.participants.values().map(|p| p.channel.clone()).collect();
+                (c.name.clone(), people)
+            })
+            .collect(),
+        callers: ["support", "sales"]
+            .into_iter()
+            .map(|q| {
+                let list = state
+                    .queue(q)
+                    .map(|q| q.callers.iter().map(|c| c.channel.clone()).collect())
+                    .unwrap_or_default();
+                (q.to_owned(), list)
+            })
+            .collect(),
+    }
+}
+
 /// The model's channels are the server's (within a few seconds: hangups
 /// in flight), and those of a fresh sync on a new connection.
 fn check_against_server<S: LiveSession>(s: &mut S, url: &str) {
@@ -121,11 +243,28 @@ fn check_against_server<S: LiveSession>(s: &mut S, url: &str) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    // Bridges, parked calls, conferences and queue callers as the CLI
+    // shows them (`bridge show all`, `parking show default`,
+    // `confbridge list`, `queue show`).
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        let server = server_pbx(s);
+        let model = s.with_state(model_pbx);
+        if server == model {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: model {model:#?} != server {server:#?}",
+            S::RUNTIME
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let mut fresh: S = connect(options(url));
     let deadline = Instant::now() + Duration::from_secs(8);
     loop {
-        let a = fresh.with_state(model_channels);
-        let b = s.with_state(model_channels);
+        let a = fresh.with_state(|st| (model_channels(st), model_pbx(st)));
+        let b = s.with_state(|st| (model_channels(st), model_pbx(st)));
         if a == b {
             break;
         }
@@ -261,7 +400,46 @@ pub(crate) fn live_queue_park_conference_device<S: LiveSession>() {
         "{}: desk900 not in use",
         S::RUNTIME
     );
+    // A caller waiting in queue sales (no members: it waits).
+    let waiting = s.originate(originate("401"));
+    let other = waiting.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st
+                .queue("sales")
+                .is_some_and(|q| q.callers.iter().any(|c| c.uniqueid == other)),
+            Duration::from_secs(10)
+        ),
+        "{}: no caller waiting in sales",
+        S::RUNTIME
+    );
     check_against_server(&mut s, &url);
+    // Redirected out of the queue to 102 (Wait 600): it leaves the queue,
+    // the model follows it to its new place.
+    let name = s.with_state(|st| st.channel(&waiting.other).map(|c| c.name.clone()));
+    let name = name.expect("the waiting half");
+    let answer = s.send(
+        Action::new("Redirect")
+            .header("Channel", &name)
+            .header("Context", "default")
+            .header("Exten", "102")
+            .header("Priority", "1"),
+    );
+    assert!(answer.is_ok(), "{}: Redirect: {answer:?}", S::RUNTIME);
+    let other = waiting.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.queue("sales").is_some_and(|q| q.callers.is_empty())
+                && st
+                    .channel(&other)
+                    .is_some_and(|c| c.exten == "102" && c.application == "Wait"),
+            Duration::from_secs(10)
+        ),
+        "{}: the redirected caller is not at 102 in Wait",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &url);
+    hangup(&mut s, &waiting);
     hangup(&mut s, &conf);
     let other = conf.other.clone();
     assert!(s.wait_for(
