@@ -24,7 +24,13 @@
 //!   object after the request was sent (the event is newer) or removed it
 //!   (the entry is older than the removal) — and removes what it does not
 //!   list and no event touched since the request. So events racing a sync
-//!   leave no ghost and lose no object, whatever the interleaving.
+//!   leave no ghost and lose no object, whatever the interleaving. A
+//!   channel's fields go by group (the snapshot every event carries, the
+//!   application `Newexten` sets, the bridge `BridgeEnter`/`Leave` set):
+//!   an event newer than the list holds its group only.
+//! * The requests can all be sent at once (pipelined); answers that bring
+//!   more to ask for (each conference's participants, a bridge known only
+//!   by a channel's `BridgeId`) return the follow-up requests.
 //! * After a reconnect, [`Live::disconnected`] marks everything stale and
 //!   the next [`Live::start_sync`] removes what vanished meanwhile
 //!   (reported as [`Change::Removed`]).
@@ -34,6 +40,39 @@
 //!   only history is a bounded set of recently hung-up uniqueids (so a
 //!   late event does not bring a channel back).
 //! * Events it cannot use are counted in [`Stats`], never a panic.
+//!
+//! # What AMI does not say, and what the model does about it
+//!
+//! Learnt against a real Asterisk 22.10.1:
+//!
+//! * No list says whether a channel is on hold, and `ConfbridgeJoin` does
+//!   not say whether a participant is marked: [`Channel::on_hold`] and
+//!   [`Participant::marked`] are `Option`s, `None` until an event (hold) or
+//!   a list (marked) tells.
+//! * A queue member's `InCall` and `CallsTaken` and the queue's
+//!   `Completed`, `Holdtime` and `TalkTime` change with no
+//!   `QueueMemberStatus`: the model counts them on from `AgentConnect` and
+//!   `AgentComplete` as app_queue does, and takes a list's values when no
+//!   event moved them since the request (or after events were missed).
+//! * `DeviceStateList` lists only cachable device states: `Local/…` and
+//!   `CBAnn/…` devices send `DeviceStateChange` events but are never
+//!   listed, so the model keeps them as their events say.
+//! * ConfBridge's announcer channels (`CBAnn/…`) appear in
+//!   `core show channels` but in no AMI list or event.
+//! * A list action of a module that is not running is refused
+//!   (`Invalid/unknown command: Agents.` from the test server, whose
+//!   app_agent_pool did not load): that part is
+//!   [`PartStatus::Unavailable`], with Asterisk's message; the rest syncs.
+//!
+//! # On a runtime
+//!
+//! `ami_tokio::Live` and `ami_smol::Live` (`client.live()`) run this model
+//! in a task (written once, `ami_client::live`): sync, events, re-sync
+//! after a reconnect, [`State`] snapshots, a change stream, waiting for a
+//! condition, and tracked originates ([`Originate`]) that work whatever
+//! the login's event mask. `ami_blocking::Live` does the same on the
+//! caller's thread. [`EVENTS`] lists the events the model reads, for a
+//! server-side `Filter`.
 //!
 //! # A queue wallboard
 //!
