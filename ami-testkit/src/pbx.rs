@@ -27,7 +27,12 @@ pub(crate) struct Pbx {
 impl Pbx {
     pub(crate) fn new() -> Self {
         Self {
-            sim: Sim::new(Rng::new().next_u64()),
+            sim: Sim::with_epoch(
+                Rng::new().next_u64(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1_700_000_000, |d| d.as_secs()),
+            ),
             started: Instant::now(),
         }
     }

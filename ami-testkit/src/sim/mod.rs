@@ -302,9 +302,19 @@ pub struct Sim {
     /// Events caused by actions, for `take_events`.
     pending: Vec<u8>,
     pub(crate) calls_processed: u64,
+    /// The Unix second the fake clock starts at (uniqueids, `LoginTime`).
+    epoch: u64,
 }
 
 impl Sim {
+    /// Like [`new`](Self::new), with the fake clock starting at `epoch`
+    /// (Unix seconds) instead of 1700000000: the networked server starts it
+    /// at the wall clock, so that the times in uniqueids are real ones.
+    #[must_use]
+    pub fn with_epoch(seed: u64, epoch: u64) -> Self {
+        Self::new_at(seed, epoch)
+    }
+
     /// A PBX at rest: no calls; queue `support` (ringall) with the static
     /// members `Local/100@default` and `Local/101@default` ("Bob",
     /// penalty 5); the parking lot `default` (spaces 701–720) with its
@@ -312,6 +322,10 @@ impl Sim {
     /// `Custom:desk900` / `Custom:desk901`.
     #[must_use]
     pub fn new(seed: u64) -> Self {
+        Self::new_at(seed, EPOCH)
+    }
+
+    fn new_at(seed: u64, epoch: u64) -> Self {
         let mut sim = Self {
             rng: Rng::seeded(seed),
             now: 0,
@@ -330,6 +344,7 @@ impl Sim {
             out: Vec::new(),
             pending: Vec::new(),
             calls_processed: 0,
+            epoch,
         };
         let member = |name: &str, interface: &str, agent: &str, penalty| Member {
             name: name.into(),
@@ -340,7 +355,7 @@ impl Sim {
             calls_taken: 0,
             last_call: 0,
             last_pause: 0,
-            login_time: EPOCH,
+            login_time: epoch,
             in_call: false,
             status: 1,
             paused: false,
@@ -628,7 +643,7 @@ impl Sim {
     }
 
     fn uniqueid(&mut self) -> String {
-        let id = format!("{EPOCH}.{}", self.next_uid);
+        let id = format!("{}.{}", self.epoch, self.next_uid);
         self.next_uid += 1;
         id
     }
@@ -653,7 +668,7 @@ impl Sim {
     }
 
     pub(crate) fn wall(&self) -> u64 {
-        EPOCH + self.now
+        self.epoch + self.now
     }
 
     /// A new channel, not yet announced.
