@@ -111,6 +111,8 @@ pub struct Live {
     stats: Stats,
     /// Bridges known by id only (a channel's `BridgeId`), to ask about.
     placeholders: Vec<String>,
+    /// Names more than one channel has (a masquerade), with how many more.
+    shared_names: HashMap<String, u32>,
 }
 
 impl Default for Live {
@@ -239,6 +241,7 @@ impl Live {
             record: true,
             stats: Stats::default(),
             placeholders: Vec::new(),
+            shared_names: HashMap::new(),
         }
     }
 
@@ -375,10 +378,8 @@ impl Live {
             }
             if let Some(old_name) = old_name {
                 let new_name = ch.name.clone();
-                if self.state.names.get(&old_name).is_some_and(|u| u == uid) {
-                    self.state.names.remove(&old_name);
-                }
-                self.state.names.insert(new_name, uid.to_owned());
+                self.unindex_name(&old_name, uid);
+                self.index_name(new_name, uid);
             }
             if let Some(old_linkedid) = old_linkedid {
                 let new = self.state.channels[uid].linkedid.clone();
@@ -400,15 +401,55 @@ impl Live {
         apply_snapshot(&mut ch, s, &mut Fields::default());
         ch.meta.touched = if touch { seq } else { 0 };
         let linkedid = ch.linkedid.clone();
-        if let Some(other) = self.state.names.insert(ch.name.clone(), uid.to_owned()) {
-            // Two channels of one name (a masquerade under way): the name
-            // finds the newer.
-            let _ = other;
-        }
+        let name = ch.name.clone();
         self.state.channels.insert(uid.to_owned(), ch);
+        self.index_name(name, uid);
         self.push(Change::Added(Key::Channel(uid.to_owned())));
         self.join_call(&linkedid, uid);
         Some(uid)
+    }
+
+    /// Makes `name` find the channel `uid` (the newer of two that share a
+    /// name, as during a masquerade; the other is remembered).
+    fn index_name(&mut self, name: String, uid: &str) {
+        if let Some(other) = self.state.names.insert(name.clone(), uid.to_owned())
+            && other != uid
+        {
+            *self.shared_names.entry(name).or_default() += 1;
+        }
+    }
+
+    /// The channel `uid` no longer has `name`: the name finds another
+    /// channel of that name if there is one, else nothing.
+    fn unindex_name(&mut self, name: &str, uid: &str) {
+        let pointed_here = self.state.names.get(name).is_some_and(|u| u == uid);
+        let Some(shared) = self.shared_names.get_mut(name) else {
+            if pointed_here {
+                self.state.names.remove(name);
+            }
+            return;
+        };
+        *shared -= 1;
+        if *shared == 0 {
+            self.shared_names.remove(name);
+        }
+        if pointed_here {
+            // Rare (two channels of one name): find the other.
+            let other = self
+                .state
+                .channels
+                .values()
+                .find(|c| c.name == name && c.uniqueid != uid)
+                .map(|c| c.uniqueid.clone());
+            match other {
+                Some(other) => {
+                    self.state.names.insert(name.to_owned(), other);
+                }
+                None => {
+                    self.state.names.remove(name);
+                }
+            }
+        }
     }
 
     fn join_call(&mut self, linkedid: &str, uid: &str) {
@@ -454,9 +495,7 @@ impl Live {
         let Some(mut ch) = self.state.channels.remove(uid) else {
             return;
         };
-        if self.state.names.get(&ch.name).is_some_and(|u| u == uid) {
-            self.state.names.remove(&ch.name);
-        }
+        self.unindex_name(&ch.name, uid);
         if let Some(bridge) = ch.bridge.take() {
             self.bridge_remove_member(&bridge, uid);
         }
