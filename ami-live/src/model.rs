@@ -674,6 +674,7 @@ impl Live {
         let Some(bridge) = self.state.bridges.remove(id) else {
             return;
         };
+        self.placeholders.retain(|p| p != id);
         for uid in &bridge.channels {
             if let Some(ch) = self.state.channels.get_mut(uid)
                 && ch.bridge.as_deref() == Some(id)
