@@ -151,10 +151,10 @@ fn server_pbx<S: LiveSession>(s: &mut S) -> Pbx {
         let line = line.trim();
         if let Some(v) = line.strip_prefix("Space") {
             space = v.split(':').nth(1).map(|v| v.trim().to_owned());
-        } else if let (Some(v), Some(sp)) = (line.strip_prefix("Channel"), &space) {
-            if let Some(ch) = v.split_once(':').map(|(_, c)| c.trim().to_owned()) {
-                parked.insert((sp.clone(), ch));
-            }
+        } else if let (Some(v), Some(sp)) = (line.strip_prefix("Channel"), &space)
+            && let Some(ch) = v.split_once(':').map(|(_, c)| c.trim().to_owned())
+        {
+            parked.insert((sp.clone(), ch));
         }
     }
     let names: Vec<String> = s
@@ -181,12 +181,12 @@ fn server_pbx<S: LiveSession>(s: &mut S) -> Pbx {
             let line = plain(&line);
             let line = line.trim();
             // "1. Local/401@default-000000b6;2 (wait: 0:03, prio: 0)"
-            if let Some((n, rest)) = line.split_once(". ") {
-                if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
-                    if let Some(ch) = rest.split_whitespace().next() {
-                        list.push(ch.to_owned());
-                    }
-                }
+            if let Some((n, rest)) = line.split_once(". ")
+                && !n.is_empty()
+                && n.chars().all(|c| c.is_ascii_digit())
+                && let Some(ch) = rest.split_whitespace().next()
+            {
+                list.push(ch.to_owned());
             }
         }
         callers.insert((queue.to_owned(), list));
