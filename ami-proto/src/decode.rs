@@ -1,15 +1,12 @@
 //! The decoder: frames a byte stream into the banner, messages and errors.
 
-use std::ops::Range;
 use std::sync::Arc;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::message::{
-    Banner, Entry, Line, Message, MessageKind, first_header, header_parts, table,
-};
+use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header, header_parts};
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -154,47 +151,55 @@ pub struct Decoder {
     /// A message no longer than this cannot break any limit, so the framer
     /// can take it whole without looking at its lines.
     fast_limit: usize,
-    /// How far the framer got into the message at the front of the buffer.
-    framing: Framing,
-    /// The arena the framer writes line tables into: it holds the current
-    /// message's records; each complete message takes its own as a frozen
-    /// slice.
-    records: BytesMut,
+    /// `\n\r\n`: a line ending followed by an empty CRLF line.
+    crlf_end: EndFinder,
+    /// `\n\n`: a line ending followed by an empty bare-LF line.
+    lf_end: EndFinder,
 }
 
-/// The framer's progress through the message at the front of the buffer,
-/// kept across [`Decoder::decode`] calls so that a message fed in pieces
-/// is scanned once: no byte is looked at twice, whatever the chunking.
-#[derive(Debug, Default)]
-struct Framing {
-    /// Start of the current (incomplete) line.
-    line: usize,
-    /// Next byte to look at: no `\n` lies in `line..pos`.
-    pos: usize,
-    /// The first colon of the current line, if one lies in `line..pos`.
-    colon: Option<usize>,
-    /// The first header's kind and value, once seen.
-    first: Option<(MessageKind, (usize, usize))>,
+/// A `memmem` search for one form of message end that remembers what it
+/// found, in stream offsets, so that no byte is searched twice: a stream
+/// that only ever ends messages one way is searched once for the other.
+#[derive(Debug)]
+struct EndFinder {
+    finder: memmem::Finder<'static>,
+    /// Stream offset of the next match, once seen.
+    found: Option<u64>,
+    /// No match starts before this stream offset other than `found`.
+    searched_to: u64,
 }
 
-/// Bytes reserved in the record arena whenever it has too little room.
-const RECORDS_CHUNK: usize = 16 * 1024;
+impl EndFinder {
+    fn new(pattern: &'static [u8]) -> Self {
+        Self {
+            finder: memmem::Finder::new(pattern),
+            found: None,
+            searched_to: 0,
+        }
+    }
 
-/// Each byte set: for finding bytes eight at a time.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// The high bit of each byte.
-const HIGH: u64 = 0x8080_8080_8080_8080;
-/// `\n` in every byte.
-const NEWLINES: u64 = ONES * b'\n' as u64;
-/// `:` in every byte.
-const COLONS: u64 = ONES * b':' as u64;
-
-/// The high bits of the zero bytes of `x`, of which the lowest is exact (a
-/// borrow only disturbs the bytes above a zero byte): its position is that
-/// of the first zero byte.
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGH
+    /// The first match in `buf`, which starts at stream offset `base`.
+    fn find(&mut self, buf: &[u8], base: u64) -> Option<usize> {
+        if let Some(found) = self.found.filter(|&f| f >= base) {
+            return usize::try_from(found - base).ok();
+        }
+        let from = usize::try_from(self.searched_to.saturating_sub(base))
+            .map_or(buf.len(), |f| f.min(buf.len()));
+        match self.finder.find(&buf[from..]) {
+            Some(i) => {
+                let at = from + i;
+                self.found = Some(base + at as u64);
+                self.searched_to = base + at as u64 + 1;
+                Some(at)
+            }
+            None => {
+                self.found = None;
+                let tail = self.finder.needle().len() - 1;
+                self.searched_to = base + buf.len().saturating_sub(tail) as u64;
+                None
+            }
+        }
+    }
 }
 
 /// What the framer made of the front of the buffer.
@@ -241,10 +246,9 @@ impl Decoder {
             fast_limit: limits
                 .max_line_len
                 .min(limits.max_message_len)
-                .min(limits.max_headers.saturating_mul(2))
-                .min(table::TABLE_MAX_LEN - 1),
-            framing: Framing::default(),
-            records: BytesMut::new(),
+                .min(limits.max_headers.saturating_mul(2)),
+            crlf_end: EndFinder::new(b"\n\r\n"),
+            lf_end: EndFinder::new(b"\n\n"),
         }
     }
 
@@ -405,143 +409,56 @@ impl Decoder {
     }
 
     /// Takes the message at the front of the buffer whole when it is
-    /// complete and cannot break a limit: one pass over its bytes finds
-    /// every line end and each line's first colon, writes the line table the
-    /// [`Message`] keeps (so reading its headers scans nothing again), and
-    /// reads the first header (the kind, the name). The pass resumes where
-    /// it stopped when the message comes in pieces. It gives exactly what
+    /// complete and cannot break a limit: two `memmem` passes find its end
+    /// and its first header gives the kind; its lines are left for the
+    /// [`Message`] to read when asked. It gives exactly what
     /// [`decode_headers`](Self::decode_headers) would, and leaves legacy
     /// `Response: Follows` answers, and messages that may break a limit, to
     /// it.
     fn frame(&mut self) -> Framed {
-        if self.framing.pos == 0 {
-            // Stray empty lines between messages.
-            loop {
-                match self.buf[..] {
-                    [b'\n', ..] => self.advance(1),
-                    [b'\r', b'\n', ..] => self.advance(2),
-                    [] | [b'\r'] => return Framed::Wait,
-                    _ => break,
+        // Stray empty lines between messages.
+        loop {
+            match self.buf[..] {
+                [b'\n', ..] => self.advance(1),
+                [b'\r', b'\n', ..] => self.advance(2),
+                [] | [b'\r'] => return Framed::Wait,
+                _ => break,
+            }
+        }
+        // The first empty line ends the message, whichever its line ending.
+        let crlf = self.crlf_end.find(&self.buf, self.consumed);
+        let lf = self.lf_end.find(&self.buf, self.consumed);
+        let end = match (crlf, lf) {
+            (Some(p), Some(q)) if q < p => q + 2,
+            (Some(p), _) => p + 3,
+            (None, Some(q)) => q + 2,
+            (None, None) => {
+                if self.buf.len() > self.fast_limit {
+                    return Framed::LineByLine;
                 }
+                return Framed::Wait;
             }
-            if self.records.capacity() - self.records.len() < RECORDS_CHUNK / 4 {
-                self.records.reserve(RECORDS_CHUNK);
-            }
-        }
-        // A message that ends past `fast_limit` may break a limit: the
-        // framer looks no further.
-        let len = self.buf.len();
-        let seen = len.min(self.fast_limit);
-        let Some(end) = self.scan_lines(seen) else {
-            if len > self.fast_limit {
-                return self.line_by_line();
-            }
-            return Framed::Wait;
         };
-        let Some((kind, name)) = self.framing.first else {
-            return self.take(end, MessageKind::Other, None);
-        };
-        if kind == MessageKind::Response
-            && self.buf[name.0..name.1].eq_ignore_ascii_case(b"Follows")
-        {
-            return self.line_by_line();
+        if end > self.fast_limit {
+            return Framed::LineByLine;
         }
-        self.take(end, kind, Some(name.0..name.1))
-    }
-
-    /// Hands the message at the front to the line-by-line decoder,
-    /// forgetting what the framer found.
-    fn line_by_line(&mut self) -> Framed {
-        self.framing = Framing::default();
-        self.records.clear();
-        Framed::LineByLine
-    }
-
-    /// Takes the first `end` bytes as a message with the records written.
-    fn take(&mut self, end: usize, kind: MessageKind, name: Option<Range<usize>>) -> Framed {
+        let first = first_header(&self.buf[..end]);
+        let kind = match &first {
+            Some((key, value)) => {
+                let kind = MessageKind::from_first_header(&self.buf[key.clone()]);
+                if kind == MessageKind::Response
+                    && self.buf[value.clone()].eq_ignore_ascii_case(b"Follows")
+                {
+                    return Framed::LineByLine;
+                }
+                kind
+            }
+            None => MessageKind::Other,
+        };
         let bytes = self.buf.split_to(end).freeze();
         self.consumed += end as u64;
-        self.framing = Framing::default();
-        let records = self.records.split().freeze();
-        Framed::Item(Decoded::Message(Message::with_table(
-            bytes, kind, name, records,
-        )))
-    }
-
-    /// Goes on reading the lines of the message at the front of `buf[..seen]`
-    /// from where [`Framing`] stopped, writing a record for each. Returns
-    /// where the message ends (after its empty line), or `None` if it does
-    /// not end before `seen`.
-    fn scan_lines(&mut self, seen: usize) -> Option<usize> {
-        let buf = &self.buf[..seen];
-        let records = &mut self.records;
-        let Framing {
-            mut line,
-            mut pos,
-            mut colon,
-            mut first,
-        } = self.framing;
-        let ended = 'lines: loop {
-            // The next `\n`, and the first colon before it, eight bytes at
-            // a time.
-            let nl = 'line: {
-                while let Some(word) = buf.get(pos..pos + 8) {
-                    let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                    let newline = zero_bytes(word ^ NEWLINES);
-                    if colon.is_none() {
-                        let c = zero_bytes(word ^ COLONS);
-                        // A colon after the newline belongs to the next line.
-                        if c != 0 && c.trailing_zeros() < newline.trailing_zeros() {
-                            colon = Some(pos + (c.trailing_zeros() / 8) as usize);
-                        }
-                    }
-                    if newline != 0 {
-                        break 'line pos + (newline.trailing_zeros() / 8) as usize;
-                    }
-                    pos += 8;
-                }
-                while let Some(&byte) = buf.get(pos) {
-                    if byte == b'\n' {
-                        break 'line pos;
-                    }
-                    if byte == b':' && colon.is_none() {
-                        colon = Some(pos);
-                    }
-                    pos += 1;
-                }
-                break 'lines None;
-            };
-            let start = line;
-            let cr = nl > start && buf[nl - 1] == b'\r';
-            let end = nl - usize::from(cr);
-            line = nl + 1;
-            pos = nl + 1;
-            if end == start {
-                // The empty line that ends the message (the stray ones
-                // before it were skipped).
-                break Some(nl + 1);
-            }
-            // A line whose first colon is its first byte is text.
-            let record = match colon.take().filter(|&c| c > start) {
-                Some(c) => {
-                    let space = c + 1 < end && buf[c + 1] == b' ';
-                    if first.is_none() {
-                        let kind = MessageKind::from_first_header(&buf[start..c]);
-                        first = Some((kind, (c + 1 + usize::from(space), end)));
-                    }
-                    table::header(end, cr, c, space)
-                }
-                None => table::text(end, cr),
-            };
-            records.put_u64_le(record);
-        };
-        self.framing = Framing {
-            line,
-            pos,
-            colon,
-            first,
-        };
-        ended
+        let name = first.map(|(_, value)| value);
+        Framed::Item(Decoded::Message(Message::new(bytes, kind, name)))
     }
 
     /// Parses header lines. `None` means "state changed, go on".

@@ -214,73 +214,6 @@ fn to_u32(n: usize) -> u32 {
     n as u32
 }
 
-/// The line table the framer builds for a message: one 8-byte record per
-/// line, in wire order, in a [`Bytes`] slice of the decoder's arena (so a
-/// message's table costs no allocation of its own and a clone costs a
-/// reference count).
-///
-/// A record is two little-endian `u32` words, offsets into the message:
-/// * the end of the line's content (its line ending removed), with bit 31
-///   set when the ending was CRLF, so the next line starts at
-///   `end + 1 + cr`; the first line starts at 0;
-/// * for a header, its first colon, with bit 31 set when one space follows
-///   it (so the value starts at `colon + 1 + space`); [`TEXT`] for a text
-///   line.
-///
-/// Only messages shorter than [`TABLE_MAX_LEN`] get one, so offsets fit in
-/// 31 bits.
-pub(crate) mod table {
-    /// Longest message (exclusive) whose offsets fit a record.
-    pub(crate) const TABLE_MAX_LEN: usize = 1 << 30;
-    /// Bytes per record.
-    pub(crate) const RECORD: usize = 8;
-    const FLAG: u32 = 1 << 31;
-
-    /// The record of a header line ending at `end` (`cr`: with a `\r`),
-    /// its first colon at `colon`, `space` when a space follows it.
-    #[inline]
-    #[allow(clippy::cast_possible_truncation)]
-    pub(crate) fn header(end: usize, cr: bool, colon: usize, space: bool) -> u64 {
-        debug_assert!(end < TABLE_MAX_LEN && colon < end);
-        let w0 = end as u32 | if cr { FLAG } else { 0 };
-        let w1 = colon as u32 | if space { FLAG } else { 0 };
-        u64::from(w0) | (u64::from(w1) << 32)
-    }
-
-    /// The record of a text line ending at `end` (`cr`: with a `\r`).
-    #[inline]
-    #[allow(clippy::cast_possible_truncation)]
-    pub(crate) fn text(end: usize, cr: bool) -> u64 {
-        debug_assert!(end < TABLE_MAX_LEN);
-        let w0 = end as u32 | if cr { FLAG } else { 0 };
-        u64::from(w0) | (u64::from(super::TEXT) << 32)
-    }
-
-    /// One record read back: where its line's content ends, where the next
-    /// line starts, and the colon and value start of a header.
-    #[derive(Debug, Clone, Copy)]
-    pub(crate) struct Record {
-        pub(crate) end: usize,
-        pub(crate) next: usize,
-        /// `(colon, value_start)` for a header.
-        pub(crate) header: Option<(usize, usize)>,
-    }
-
-    #[inline]
-    pub(crate) fn read(record: [u8; RECORD]) -> Record {
-        let bits = u64::from_le_bytes(record);
-        #[allow(clippy::cast_possible_truncation)]
-        let (w0, w1) = (bits as u32, (bits >> 32) as u32);
-        let end = (w0 & !FLAG) as usize;
-        let next = end + 1 + (w0 >> 31) as usize;
-        let header = (w1 != super::TEXT).then(|| {
-            let colon = (w1 & !FLAG) as usize;
-            (colon, colon + 1 + (w1 >> 31) as usize)
-        });
-        Record { end, next, header }
-    }
-}
-
 /// One line of a message in wire order: a header or a raw text line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line<'a> {
@@ -389,12 +322,6 @@ pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
 /// The lines of a message: read off its bytes on demand, or, for a legacy
 /// `Command` answer, from the table the decoder built.
 enum LinesInner<'a> {
-    /// The framer's line table (see [`table`]).
-    Lines {
-        buf: &'a [u8],
-        records: &'a [u8],
-        pos: usize,
-    },
     Wire {
         buf: &'a [u8],
         pos: usize,
@@ -428,36 +355,12 @@ impl<'a> Iterator for Lines<'a> {
     #[inline]
     fn next(&mut self) -> Option<Line<'a>> {
         match &mut self.0 {
-            LinesInner::Lines { buf, records, pos } => {
-                let (record, rest) = records.split_first_chunk::<{ table::RECORD }>()?;
-                *records = rest;
-                let record = table::read(*record);
-                let start = *pos;
-                *pos = record.next;
-                Some(match record.header {
-                    Some((colon, value)) => {
-                        Line::Header(Value(&buf[start..colon]), Value(&buf[value..record.end]))
-                    }
-                    None => Line::Text(Value(&buf[start..record.end])),
-                })
-            }
             LinesInner::Wire { buf, pos } => {
                 let (content, next) = next_line(buf, *pos)?;
                 *pos = next;
                 Some(split_line(content))
             }
             LinesInner::Table { buf, entries } => entries.next().map(|e| e.line(buf)),
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.0 {
-            LinesInner::Lines { records, .. } => {
-                let n = records.len() / table::RECORD;
-                (n, Some(n))
-            }
-            LinesInner::Table { entries, .. } => entries.size_hint(),
-            LinesInner::Wire { .. } => (0, None),
         }
     }
 }
@@ -495,7 +398,7 @@ impl fmt::Debug for Lines<'_> {
 /// assert_eq!(msg.get("Empty").unwrap(), "");
 /// assert!(msg.get("Missing").is_none());
 /// ```
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     bytes: Bytes,
     kind: MessageKind,
@@ -503,23 +406,10 @@ pub struct Message {
     /// every consumer dispatches on it, so the decoder, which read it
     /// anyway, keeps it.
     name: (u32, u32),
-    /// Where the lines are.
-    layout: Layout,
-}
-
-/// Where a [`Message`]'s lines are found.
-#[derive(Clone)]
-enum Layout {
-    /// In the line table the framer built (see [`table`]): every message
-    /// the framer takes whole, that is every real one but legacy answers.
-    Table(Bytes),
-    /// Read off the bytes when asked for: messages the line-by-line
-    /// decoder took (those near a limit).
-    Wire,
     /// The line table of a legacy `Command` answer, whose body lines are
     /// text whatever they hold and whose last line may end at the
-    /// terminator.
-    Legacy(Arc<[Entry]>),
+    /// terminator; `None` for every other message.
+    legacy: Option<Arc<[Entry]>>,
 }
 
 impl Message {
@@ -530,22 +420,7 @@ impl Message {
             bytes,
             kind,
             name: name.map_or(NO_NAME, |r| (to_u32(r.start), to_u32(r.end))),
-            layout: Layout::Wire,
-        }
-    }
-
-    /// A message the framer took whole, with its line table (`records`, see
-    /// [`table`]): the records of every line up to the empty one.
-    pub(crate) fn with_table(
-        bytes: Bytes,
-        kind: MessageKind,
-        name: Option<Range<usize>>,
-        records: Bytes,
-    ) -> Self {
-        debug_assert_eq!(records.len() % table::RECORD, 0);
-        Self {
-            layout: Layout::Table(records),
-            ..Self::new(bytes, kind, name)
+            legacy: None,
         }
     }
 
@@ -553,7 +428,7 @@ impl Message {
     pub(crate) fn legacy(bytes: Bytes, kind: MessageKind, entries: Arc<[Entry]>) -> Self {
         let name = first_header(&bytes).map(|(_, value)| value);
         Self {
-            layout: Layout::Legacy(entries),
+            legacy: Some(entries),
             ..Self::new(bytes, kind, name)
         }
     }
@@ -576,34 +451,17 @@ impl Message {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value<'_>> {
         let key = key.as_bytes();
-        let buf = &self.bytes[..];
-        match &self.layout {
-            Layout::Table(records) => {
-                let mut start = 0;
-                for record in records.chunks_exact(table::RECORD) {
-                    let record = table::read(record.try_into().expect("chunks of RECORD"));
-                    if let Some((colon, value)) = record.header
-                        && colon - start == key.len()
-                        && buf[start..colon].eq_ignore_ascii_case(key)
-                    {
-                        return Some(Value(&buf[value..record.end]));
-                    }
-                    start = record.next;
-                }
-                return None;
-            }
-            Layout::Legacy(_) => {
-                return self
-                    .headers()
-                    .find(|(k, _)| k.0.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v);
-            }
-            Layout::Wire => {}
+        if self.legacy.is_some() {
+            return self
+                .headers()
+                .find(|(k, _)| k.0.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v);
         }
         // No key holds a colon or is empty: such a name matches nothing.
         if key.is_empty() || key.contains(&b':') {
             return None;
         }
+        let buf = &self.bytes[..];
         let mut pos = 0;
         while let Some((line, next)) = next_line(buf, pos) {
             if let Some(value) = header_value(line, key) {
@@ -669,17 +527,12 @@ impl Message {
     /// Every line in wire order, headers and text lines interleaved as sent.
     pub fn lines(&self) -> Lines<'_> {
         let buf = &self.bytes[..];
-        Lines(match &self.layout {
-            Layout::Table(records) => LinesInner::Lines {
-                buf,
-                records,
-                pos: 0,
-            },
-            Layout::Legacy(entries) => LinesInner::Table {
+        Lines(match &self.legacy {
+            Some(entries) => LinesInner::Table {
                 buf,
                 entries: entries.iter(),
             },
-            Layout::Wire => LinesInner::Wire { buf, pos: 0 },
+            None => LinesInner::Wire { buf, pos: 0 },
         })
     }
 
@@ -688,7 +541,7 @@ impl Message {
     /// lines are [`Message::text_lines`].
     #[must_use]
     pub fn is_legacy_command(&self) -> bool {
-        matches!(self.layout, Layout::Legacy(_))
+        self.legacy.is_some()
     }
 
     /// The message exactly as it came off the wire, line endings and the
@@ -698,19 +551,6 @@ impl Message {
         &self.bytes
     }
 }
-
-/// Two messages are equal when they hold the same bytes read into the same
-/// lines, however the decoder stored those lines.
-impl PartialEq for Message {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
-            && self.kind == other.kind
-            && self.is_legacy_command() == other.is_legacy_command()
-            && self.lines().eq(other.lines())
-    }
-}
-
-impl Eq for Message {}
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
