@@ -465,6 +465,51 @@ pub(crate) fn live_queue_park_conference_device<S: LiveSession>() {
     s.close();
 }
 
+pub(crate) fn live_park_times_out<S: LiveSession>() {
+    let Some(url) = url() else { return };
+    let _one = serial();
+    let mut s: S = connect(options(&url));
+    // A call waiting at 102, its ;2 half parked with a 3 s timeout (the
+    // lot's own is 300 s).
+    let call = s.originate(originate("102"));
+    assert_eq!(call.outcome, Progress::Answered, "{}", S::RUNTIME);
+    let name = s.with_state(|st| st.channel(&call.other).map(|c| c.name.clone()));
+    let name = name.expect("the ;2 half");
+    let answer = s.send(
+        Action::new("Park")
+            .header("Channel", &name)
+            .header("Timeout", "3000")
+            .header("Parkinglot", "default"),
+    );
+    assert!(answer.is_ok(), "{}: Park: {answer:?}", S::RUNTIME);
+    let other = call.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st
+                .parked_call(&other)
+                .is_some_and(|p| p.lot == "default" && p.space.starts_with("70")),
+            Duration::from_secs(5)
+        ),
+        "{}: not parked",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &url);
+    // ParkedCallTimeOut: it leaves its space (and comes back to 102).
+    let other = call.other.clone();
+    assert!(
+        s.wait_for(
+            move |st| st.parked_call(&other).is_none(),
+            Duration::from_secs(10)
+        ),
+        "{}: the parked call did not time out",
+        S::RUNTIME
+    );
+    check_against_server(&mut s, &url);
+    hangup(&mut s, &call);
+    check_against_server(&mut s, &url);
+    s.close();
+}
+
 pub(crate) fn live_events_off_reports_missing_and_originate_still_tracked<S: LiveSession>() {
     let Some(url) = url() else { return };
     let _one = serial();
@@ -595,7 +640,7 @@ macro_rules! live_tests {
     ($session:ty) => {
         live_tests!(@ $session;
             live_originate_bridged_and_hangup, live_originate_busy_and_no_answer,
-            live_queue_park_conference_device,
+            live_queue_park_conference_device, live_park_times_out,
             live_events_off_reports_missing_and_originate_still_tracked,
             live_goes_stale_and_resyncs_after_asterisk_restarts);
     };
