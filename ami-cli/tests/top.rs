@@ -5,6 +5,10 @@
 //!
 //! Without tmux the tests pass at once and say so on stderr.
 
+#[path = "../../testdata/real_asterisk/instance.rs"]
+mod instance;
+use instance::Instance;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -433,78 +437,6 @@ fn real_asterisk_screen_and_hangup() {
     hang_up_all(&mut client, &call);
     tmux.keys(&["q"]);
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
-}
-
-/// An Asterisk of the test's own (never the shared one), on free ports.
-struct Instance {
-    control: std::path::PathBuf,
-    dir: String,
-    url: String,
-    port: String,
-    tls_port: String,
-}
-
-impl Instance {
-    fn start() -> Option<Instance> {
-        let control = std::path::PathBuf::from(std::env::var_os("AMI_TEST_ASTERISK_CONTROL")?);
-        let output = Command::new(control.join("start"))
-            .env_remove("AMI_TEST_PORT")
-            .env_remove("AMI_TEST_TLS_PORT")
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "start failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let vars = String::from_utf8_lossy(&output.stdout).into_owned();
-        let var = |name: &str| {
-            vars.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name}=")))
-                .unwrap_or_else(|| panic!("{name} in {vars}"))
-                .to_string()
-        };
-        let url = var("AMI_TEST_URL");
-        let tls = var("AMI_TEST_TLS_URL");
-        Some(Instance {
-            control,
-            dir: var("AMI_TEST_ASTERISK"),
-            port: url.rsplit(':').next().unwrap().to_string(),
-            tls_port: tls.rsplit(':').next().unwrap().to_string(),
-            url,
-        })
-    }
-
-    fn stop(&self) {
-        let status = Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status()
-            .expect("runs stop");
-        assert!(status.success());
-    }
-
-    fn restart(&self) {
-        let output = Command::new(self.control.join("start"))
-            .arg(&self.dir)
-            .env("AMI_TEST_PORT", &self.port)
-            .env("AMI_TEST_TLS_PORT", &self.tls_port)
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "restart failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[test]

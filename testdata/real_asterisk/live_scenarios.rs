@@ -7,6 +7,10 @@
 //! `core show channels concise`), and each checks at its end that the
 //! model's channels are the server's, and a fresh sync's.
 
+#[path = "instance.rs"]
+mod instance;
+use instance::Instance;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{Mutex, MutexGuard, Once};
@@ -522,71 +526,6 @@ pub(crate) fn live_events_off_reports_missing_and_originate_still_tracked<S: Liv
     // while the model still shows the channels it saw during the call.
     assert!(s.with_state(|st| st.channel(&call.id).is_some()));
     s.close();
-}
-
-/// An Asterisk of the suite's own (`AMI_TEST_ASTERISK_CONTROL`), as in
-/// `scenarios.rs`.
-struct Instance {
-    control: std::path::PathBuf,
-    dir: String,
-    url: String,
-    port: String,
-    tls_port: String,
-}
-
-impl Instance {
-    fn start() -> Option<Instance> {
-        let control = std::path::PathBuf::from(std::env::var_os("AMI_TEST_ASTERISK_CONTROL")?);
-        let output = std::process::Command::new(control.join("start"))
-            .env_remove("AMI_TEST_PORT")
-            .env_remove("AMI_TEST_TLS_PORT")
-            .output()
-            .expect("runs start");
-        assert!(output.status.success());
-        let vars = String::from_utf8_lossy(&output.stdout).into_owned();
-        let var = |name: &str| {
-            vars.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name}=")))
-                .unwrap_or_else(|| panic!("{name} in {vars}"))
-                .to_string()
-        };
-        let url = var("AMI_TEST_URL");
-        let tls = var("AMI_TEST_TLS_URL");
-        Some(Instance {
-            control,
-            dir: var("AMI_TEST_ASTERISK"),
-            port: url.rsplit(':').next().unwrap().to_string(),
-            tls_port: tls.rsplit(':').next().unwrap().to_string(),
-            url,
-        })
-    }
-
-    fn stop(&self) {
-        let status = std::process::Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status()
-            .expect("runs stop");
-        assert!(status.success());
-    }
-
-    fn restart(&self) {
-        let output = std::process::Command::new(self.control.join("start"))
-            .arg(&self.dir)
-            .env("AMI_TEST_PORT", &self.port)
-            .env("AMI_TEST_TLS_PORT", &self.tls_port)
-            .output()
-            .expect("runs start");
-        assert!(output.status.success());
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 pub(crate) fn live_goes_stale_and_resyncs_after_asterisk_restarts<S: LiveSession>() {

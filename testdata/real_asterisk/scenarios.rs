@@ -9,6 +9,10 @@
 //! run in parallel against the same server) by the `Uniqueid`s they are
 //! given with `ChannelId` / `OtherChannelId`.
 
+#[path = "instance.rs"]
+mod instance;
+use instance::Instance;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once};
@@ -1078,80 +1082,6 @@ pub(crate) fn keepalive_pings_while_idle<S: Session>() {
     assert!(transcript.count("<< Ping: Pong") >= pings - 1);
     ok(&mut session, Action::new("Ping"));
     session.close();
-}
-
-/// An Asterisk of the suite's own, to stop and start again: needs
-/// `AMI_TEST_ASTERISK_CONTROL` (the folder with `start` and `stop`).
-struct Instance {
-    control: std::path::PathBuf,
-    dir: String,
-    url: String,
-    port: String,
-    tls_port: String,
-}
-
-impl Instance {
-    fn start() -> Option<Instance> {
-        let control = std::env::var_os("AMI_TEST_ASTERISK_CONTROL")?;
-        let control = std::path::PathBuf::from(control);
-        let output = std::process::Command::new(control.join("start"))
-            .env_remove("AMI_TEST_PORT")
-            .env_remove("AMI_TEST_TLS_PORT")
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "start failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let vars = String::from_utf8_lossy(&output.stdout).into_owned();
-        let var = |name: &str| {
-            vars.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name}=")))
-                .unwrap_or_else(|| panic!("{name} in {vars}"))
-                .to_string()
-        };
-        let url = var("AMI_TEST_URL");
-        let tls = var("AMI_TEST_TLS_URL");
-        Some(Instance {
-            control,
-            dir: var("AMI_TEST_ASTERISK"),
-            port: url.rsplit(':').next().unwrap().to_string(),
-            tls_port: tls.rsplit(':').next().unwrap().to_string(),
-            url,
-        })
-    }
-
-    fn stop(&self) {
-        let status = std::process::Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status()
-            .expect("runs stop");
-        assert!(status.success());
-    }
-
-    fn restart(&self) {
-        let output = std::process::Command::new(self.control.join("start"))
-            .arg(&self.dir)
-            .env("AMI_TEST_PORT", &self.port)
-            .env("AMI_TEST_TLS_PORT", &self.tls_port)
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "restart failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new(self.control.join("stop"))
-            .arg(&self.dir)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 pub(crate) fn reconnects_after_asterisk_restarts<S: Session>() {
