@@ -1818,7 +1818,7 @@ impl Live {
                     .state
                     .bridges
                     .values()
-                    .filter(|b| b.meta.confirmed != generation && b.meta.touched <= req_seq)
+                    .filter(|b| b.meta.unlisted(generation, req_seq))
                     .map(|b| b.id.clone())
                     .collect();
                 for id in gone {
@@ -1881,7 +1881,7 @@ impl Live {
                     .state
                     .parked
                     .values()
-                    .filter(|p| p.meta.confirmed != generation && p.meta.touched <= req_seq)
+                    .filter(|p| p.meta.unlisted(generation, req_seq))
                     .map(|p| p.uniqueid.clone())
                     .collect();
                 for uid in gone {
@@ -1928,7 +1928,7 @@ impl Live {
                     .state
                     .conferences
                     .values()
-                    .filter(|c| c.meta.confirmed != generation && c.meta.touched <= req_seq)
+                    .filter(|c| c.meta.unlisted(generation, req_seq))
                     .map(|c| c.name.clone())
                     .collect();
                 for conf in gone {
@@ -1976,11 +1976,7 @@ impl Live {
                     // Asterisk lists only the cachable device states: a
                     // device never listed (Local/…, whose states are not
                     // cachable) is kept as its events say.
-                    .filter(|d| {
-                        d.meta.confirmed != 0
-                            && d.meta.confirmed != generation
-                            && d.meta.touched <= req_seq
-                    })
+                    .filter(|d| d.meta.confirmed != 0 && d.meta.unlisted(generation, req_seq))
                     .map(|d| d.name.clone())
                     .collect();
                 for dev in gone {
@@ -2018,7 +2014,7 @@ impl Live {
                     .state
                     .hints
                     .iter()
-                    .filter(|(_, x)| x.meta.confirmed != generation && x.meta.touched <= req_seq)
+                    .filter(|(_, x)| x.meta.unlisted(generation, req_seq))
                     .map(|(k, _)| k.clone())
                     .collect();
                 for key in gone {
@@ -2069,7 +2065,7 @@ impl Live {
                     .state
                     .agents
                     .values()
-                    .filter(|a| a.meta.confirmed != generation && a.meta.touched <= req_seq)
+                    .filter(|a| a.meta.unlisted(generation, req_seq))
                     .map(|a| a.id.clone())
                     .collect();
                 for id in gone {
@@ -2173,7 +2169,7 @@ impl Live {
             .state
             .channels
             .values()
-            .filter(|c| c.meta.confirmed != generation && c.meta.touched <= req_seq)
+            .filter(|c| c.meta.unlisted(generation, req_seq))
             .map(|c| c.uniqueid.clone())
             .collect();
         for uid in gone {
@@ -2323,7 +2319,7 @@ impl Live {
             .state
             .queues
             .values()
-            .filter(|q| q.meta.confirmed != generation && q.meta.touched <= req_seq)
+            .filter(|q| q.meta.unlisted(generation, req_seq))
             .map(|q| q.name.clone())
             .collect();
         for name in gone {
@@ -2338,13 +2334,13 @@ impl Live {
             let members: Vec<String> = q
                 .members
                 .values()
-                .filter(|m| m.meta.confirmed != generation && m.meta.touched <= req_seq)
+                .filter(|m| m.meta.unlisted(generation, req_seq))
                 .map(|m| m.interface.clone())
                 .collect();
             let callers: Vec<String> = q
                 .callers
                 .iter()
-                .filter(|c| c.meta.confirmed != generation && c.meta.touched <= req_seq)
+                .filter(|c| c.meta.unlisted(generation, req_seq))
                 .map(|c| c.uniqueid.clone())
                 .collect();
             for iface in members {
@@ -2479,7 +2475,7 @@ impl Live {
         let gone: Vec<String> = c
             .participants
             .values()
-            .filter(|p| p.meta.confirmed != generation && p.meta.touched <= req_seq)
+            .filter(|p| p.meta.unlisted(generation, req_seq))
             .map(|p| p.uniqueid.clone())
             .collect();
         for uid in gone {

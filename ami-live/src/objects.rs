@@ -28,6 +28,15 @@ pub(crate) struct Meta {
     pub(crate) missed: bool,
 }
 
+impl Meta {
+    /// Whether a sweep after the list of sync `generation` (sent when
+    /// `req_seq` events had been applied) removes the object: the list did
+    /// not show it and no event touched it since the request.
+    pub(crate) fn unlisted(&self, generation: u32, req_seq: u64) -> bool {
+        self.confirmed != generation && self.touched <= req_seq
+    }
+}
+
 impl PartialEq for Meta {
     fn eq(&self, _: &Self) -> bool {
         true
