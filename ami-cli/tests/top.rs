@@ -120,6 +120,25 @@ impl Tmux {
     /// The screen once `ready` holds for it; panics with the screen after
     /// [`SCREEN_LIMIT`].
     #[track_caller]
+    /// Presses `keys` until the screen shows what `ready` wants (a person
+    /// presses again when the row they meant went away under the key),
+    /// at most three times.
+    fn press_until(&self, keys: &[&str], what: &str, ready: impl Fn(&str) -> bool) -> String {
+        for _ in 0..2 {
+            self.keys(keys);
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                let screen = self.screen();
+                if ready(&screen) {
+                    return screen;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        self.keys(keys);
+        self.wait_for(what, ready)
+    }
+
     fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + SCREEN_LIMIT;
         loop {
@@ -253,8 +272,7 @@ fn fake_pbx_hangup_from_the_screen_asks_then_hangs_up() {
     let server = Server::builder().busy_pbx().start();
     let tmux = Tmux::start(&["--url", &server.url()], 160, 40);
     tmux.wait_for("live", |s| live(s) && !channels_on(s).is_empty());
-    tmux.keys(&["Home", "h"]);
-    let screen = tmux.wait_for("the question", |s| s.contains("? y/n"));
+    let screen = tmux.press_until(&["Home", "h"], "the question", |s| s.contains("? y/n"));
     let question = screen.lines().find(|l| l.contains("? y/n")).unwrap();
     let channel = question
         .trim()
@@ -282,8 +300,7 @@ fn fake_pbx_hangup_from_the_screen_asks_then_hangs_up() {
         tmux.wait_for("the channel gone", |s| !channels_on(s).contains(&channel));
     }
     // n cancels.
-    tmux.keys(&["Home", "h"]);
-    tmux.wait_for("the question", |s| s.contains("? y/n"));
+    tmux.press_until(&["Home", "h"], "the question", |s| s.contains("? y/n"));
     tmux.keys(&["n"]);
     tmux.wait_for("the cancel", |s| s.contains("hangup cancelled"));
     assert_eq!(server.received_actions("Hangup").len(), 1);
