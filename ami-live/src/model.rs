@@ -1498,10 +1498,8 @@ impl Live {
         let channel = self.state.channels[&uid].name.clone();
         let c = self.state.conferences.get_mut(&conf).expect("ensured");
         let added = !c.participants.contains_key(&uid);
-        if added && name != b"ConfbridgeJoin" {
-            // Mute or talking of someone the model never saw join: it is
-            // there all the same.
-        }
+        // A mute or talking event of someone the model never saw join adds
+        // them all the same: they are there.
         let p = c
             .participants
             .entry(uid.clone())

@@ -337,11 +337,8 @@ impl Originate {
                 dial_status: a.dial_status.or(b.dial_status),
                 message: a.message,
             }),
-            (Some(Progress::Failed(a)), other) => {
-                // A busy or unanswered end seen after a plain failure.
-                let _ = a;
-                other
-            }
+            // A busy or unanswered end seen after a plain failure says more.
+            (Some(Progress::Failed(_)), other) => other,
             (Some(held), _) => held,
         });
     }
