@@ -45,8 +45,19 @@ fn dropping_the_server_stops_everything() {
         assert_eq!(b.wait_closed(TIMEOUT), Some(CloseReason::PeerClosed));
     }
     assert!(started.elapsed() < Duration::from_secs(5));
-    if let (Some(before), Some(after)) = (before, threads()) {
-        assert_eq!(after, before, "threads left running");
+    if let Some(before) = before {
+        // Joined threads are gone at once; a client's own thread that has
+        // returned may still be counted for a moment (seen once in CI: one
+        // more): wait a little for it, not for a leak.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut after = threads();
+        while after.is_some_and(|a| a > before) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            after = threads();
+        }
+        if let Some(after) = after {
+            assert_eq!(after, before, "threads left running");
+        }
     }
 
     // shutdown() does the same, and is quick on an idle server.
