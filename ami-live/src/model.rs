@@ -8,7 +8,7 @@ use crate::change::{Change, Field, Fields, Key, Removed};
 use crate::headers::{Headers, Snapshot, boolean, int, text, uint};
 use crate::objects::{
     Agent, Bridge, Call, Channel, Conference, Device, Dial, DialRole, Hangup, Hint, Meta,
-    ParkedCall, Participant, Peer, Queue, QueueCaller, QueueMember, Unparked,
+    ParkedCall, Participant, Peer, Queue, QueueCaller, QueueMember, Unparked, listable, unlisted,
 };
 use crate::state::State;
 use crate::sync::{Part, PartStatus, SyncRequest, Target};
@@ -1800,11 +1800,7 @@ impl Live {
                     if self.stale(&Key::Bridge(key.clone()), req_seq) {
                         continue;
                     }
-                    let fresh = self
-                        .state
-                        .bridges
-                        .get(&key)
-                        .is_none_or(|b| b.meta.touched <= req_seq);
+                    let fresh = listable(self.state.bridges.get(&key), req_seq);
                     if fresh {
                         self.upsert_bridge(&h, false);
                     }
@@ -1812,13 +1808,7 @@ impl Live {
                         b.meta.confirmed = generation;
                     }
                 }
-                let gone: Vec<String> = self
-                    .state
-                    .bridges
-                    .values()
-                    .filter(|b| b.meta.unlisted(generation, req_seq))
-                    .map(|b| b.id.clone())
-                    .collect();
+                let gone = unlisted(&self.state.bridges, generation, req_seq);
                 for id in gone {
                     self.remove_bridge(&id);
                 }
@@ -1863,11 +1853,7 @@ impl Live {
                     if self.stale(&Key::Parked(uid.clone()), req_seq) {
                         continue;
                     }
-                    let fresh = self
-                        .state
-                        .parked
-                        .get(&uid)
-                        .is_none_or(|p| p.meta.touched <= req_seq);
+                    let fresh = listable(self.state.parked.get(&uid), req_seq);
                     if fresh {
                         self.parked_call(e, &h, false);
                     }
@@ -1875,13 +1861,7 @@ impl Live {
                         p.meta.confirmed = generation;
                     }
                 }
-                let gone: Vec<String> = self
-                    .state
-                    .parked
-                    .values()
-                    .filter(|p| p.meta.unlisted(generation, req_seq))
-                    .map(|p| p.uniqueid.clone())
-                    .collect();
+                let gone = unlisted(&self.state.parked, generation, req_seq);
                 for uid in gone {
                     if let Some(p) = self.state.parked.remove(&uid) {
                         self.push(Change::Removed(Box::new(Removed::Parked(
@@ -1905,11 +1885,7 @@ impl Live {
                     if self.stale(&Key::Conference(conf.clone()), req_seq) {
                         continue;
                     }
-                    let fresh = self
-                        .state
-                        .conferences
-                        .get(&conf)
-                        .is_none_or(|c| c.meta.touched <= req_seq);
+                    let fresh = listable(self.state.conferences.get(&conf), req_seq);
                     self.ensure_conference(&conf, &h, false);
                     let c = self.state.conferences.get_mut(&conf).expect("ensured");
                     if fresh {
@@ -1922,13 +1898,7 @@ impl Live {
                     }
                     listed.push(conf);
                 }
-                let gone: Vec<String> = self
-                    .state
-                    .conferences
-                    .values()
-                    .filter(|c| c.meta.unlisted(generation, req_seq))
-                    .map(|c| c.name.clone())
-                    .collect();
+                let gone = unlisted(&self.state.conferences, generation, req_seq);
                 for conf in gone {
                     if let Some(c) = self.state.conferences.remove(&conf) {
                         self.push(Change::Removed(Box::new(Removed::Conference(c))));
@@ -1955,12 +1925,7 @@ impl Live {
                         continue;
                     };
                     let dev = text(dev).into_owned();
-                    if self
-                        .state
-                        .devices
-                        .get(&dev)
-                        .is_none_or(|d| d.meta.touched <= req_seq)
-                    {
+                    if listable(self.state.devices.get(&dev), req_seq) {
                         self.device_state(&h, false);
                     }
                     if let Some(d) = self.state.devices.get_mut(&dev) {
@@ -1996,25 +1961,14 @@ impl Live {
                     if self.stale(&Key::Hint(key.0.clone(), key.1.clone()), req_seq) {
                         continue;
                     }
-                    if self
-                        .state
-                        .hints
-                        .get(&key)
-                        .is_none_or(|x| x.meta.touched <= req_seq)
-                    {
+                    if listable(self.state.hints.get(&key), req_seq) {
                         self.extension_status(&h, false);
                     }
                     if let Some(x) = self.state.hints.get_mut(&key) {
                         x.meta.confirmed = generation;
                     }
                 }
-                let gone: Vec<(String, String)> = self
-                    .state
-                    .hints
-                    .iter()
-                    .filter(|(_, x)| x.meta.unlisted(generation, req_seq))
-                    .map(|(k, _)| k.clone())
-                    .collect();
+                let gone = unlisted(&self.state.hints, generation, req_seq);
                 for key in gone {
                     if let Some(x) = self.state.hints.remove(&key) {
                         self.push(Change::Removed(Box::new(Removed::Hint(x))));
@@ -2031,11 +1985,7 @@ impl Live {
                         continue;
                     };
                     let agent = text(agent).into_owned();
-                    let fresh = self
-                        .state
-                        .agents
-                        .get(&agent)
-                        .is_none_or(|a| a.meta.touched <= req_seq);
+                    let fresh = listable(self.state.agents.get(&agent), req_seq);
                     let added = !self.state.agents.contains_key(&agent);
                     let uid = non_empty(h.uniqueid).map(|u| text(u).into_owned());
                     let a = self
@@ -2059,13 +2009,7 @@ impl Live {
                         self.changed(|| Key::Agent(agent), f);
                     }
                 }
-                let gone: Vec<String> = self
-                    .state
-                    .agents
-                    .values()
-                    .filter(|a| a.meta.unlisted(generation, req_seq))
-                    .map(|a| a.id.clone())
-                    .collect();
+                let gone = unlisted(&self.state.agents, generation, req_seq);
                 for id in gone {
                     if let Some(a) = self.state.agents.remove(&id) {
                         self.push(Change::Removed(Box::new(Removed::Agent(a))));
@@ -2163,13 +2107,7 @@ impl Live {
                 self.set_channel_bridge(&uid, bridge.as_deref(), false);
             }
         }
-        let gone: Vec<String> = self
-            .state
-            .channels
-            .values()
-            .filter(|c| c.meta.unlisted(generation, req_seq))
-            .map(|c| c.uniqueid.clone())
-            .collect();
+        let gone = unlisted(&self.state.channels, generation, req_seq);
         for uid in gone {
             self.remove_channel(&uid, None);
         }
@@ -2192,11 +2130,7 @@ impl Live {
                     if self.stale(&Key::Queue(queue.clone()), req_seq) {
                         continue;
                     }
-                    let fresh = self
-                        .state
-                        .queues
-                        .get(&queue)
-                        .is_none_or(|q| q.meta.touched <= req_seq);
+                    let fresh = listable(self.state.queues.get(&queue), req_seq);
                     self.ensure_queue(&queue);
                     let q = self.state.queues.get_mut(&queue).expect("ensured");
                     let mut f = Fields::default();
@@ -2253,12 +2187,12 @@ impl Live {
                     if self.stale(&key, req_seq) {
                         continue;
                     }
-                    let fresh = self
+                    let member = self
                         .state
                         .queues
                         .get(&queue)
-                        .and_then(|q| q.members.get(&iface))
-                        .is_none_or(|m| m.meta.touched <= req_seq);
+                        .and_then(|q| q.members.get(&iface));
+                    let fresh = listable(member, req_seq);
                     if fresh {
                         self.upsert_member(&queue, &h, true, false);
                     }
@@ -2313,13 +2247,7 @@ impl Live {
         }
         // Sweep: queues not listed; members and callers not listed in the
         // queues that were.
-        let gone: Vec<String> = self
-            .state
-            .queues
-            .values()
-            .filter(|q| q.meta.unlisted(generation, req_seq))
-            .map(|q| q.name.clone())
-            .collect();
+        let gone = unlisted(&self.state.queues, generation, req_seq);
         for name in gone {
             if let Some(q) = self.state.queues.remove(&name) {
                 self.push(Change::Removed(Box::new(Removed::Queue(q))));
@@ -2329,12 +2257,7 @@ impl Live {
             let Some(q) = self.state.queues.get_mut(&name) else {
                 continue;
             };
-            let members: Vec<String> = q
-                .members
-                .values()
-                .filter(|m| m.meta.unlisted(generation, req_seq))
-                .map(|m| m.interface.clone())
-                .collect();
+            let members = unlisted(&q.members, generation, req_seq);
             let callers: Vec<String> = q
                 .callers
                 .iter()
@@ -2434,10 +2357,7 @@ impl Live {
             let Some(c) = self.state.conferences.get_mut(conf) else {
                 return;
             };
-            let fresh = c
-                .participants
-                .get(&uid)
-                .is_none_or(|p| p.meta.touched <= req_seq);
+            let fresh = listable(c.participants.get(&uid), req_seq);
             let added = !c.participants.contains_key(&uid);
             let p = c
                 .participants
@@ -2470,12 +2390,7 @@ impl Live {
         let Some(c) = self.state.conferences.get_mut(conf) else {
             return;
         };
-        let gone: Vec<String> = c
-            .participants
-            .values()
-            .filter(|p| p.meta.unlisted(generation, req_seq))
-            .map(|p| p.uniqueid.clone())
-            .collect();
+        let gone = unlisted(&c.participants, generation, req_seq);
         for uid in gone {
             if let Some(p) = c.participants.remove(&uid)
                 && self.record

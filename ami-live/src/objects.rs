@@ -37,6 +37,56 @@ impl Meta {
     }
 }
 
+/// An object a sync lists: it has a [`Meta`].
+pub(crate) trait Tracked {
+    fn meta(&self) -> &Meta;
+}
+
+macro_rules! tracked {
+    ($($t:ty),*) => {
+        $(impl Tracked for $t {
+            fn meta(&self) -> &Meta {
+                &self.meta
+            }
+        })*
+    };
+}
+
+tracked!(
+    Channel,
+    Bridge,
+    Queue,
+    QueueMember,
+    QueueCaller,
+    ParkedCall,
+    Conference,
+    Participant,
+    Device,
+    Hint,
+    Agent
+);
+
+/// Whether a list entry may overwrite the object (absent, or no event
+/// touched it after the request sent when `req_seq` events had been
+/// applied).
+pub(crate) fn listable<T: Tracked>(object: Option<&T>, req_seq: u64) -> bool {
+    object.is_none_or(|o| o.meta().touched <= req_seq)
+}
+
+/// The keys of the objects a sweep after the list of sync `generation`
+/// removes ([`Meta::unlisted`]).
+pub(crate) fn unlisted<'a, K: Clone + 'a, T: Tracked + 'a>(
+    objects: impl IntoIterator<Item = (&'a K, &'a T)>,
+    generation: u32,
+    req_seq: u64,
+) -> Vec<K> {
+    objects
+        .into_iter()
+        .filter(|(_, o)| o.meta().unlisted(generation, req_seq))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 impl PartialEq for Meta {
     fn eq(&self, _: &Self) -> bool {
         true
