@@ -9,10 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ami_client::{ClientError, Incoming};
 use ami_live::{
-    Bridge, Change, Channel, Conference, Key, Live, ParkedCall, Part, PartStatus, Queue, Removed,
-    State, SyncRequest, Unparked,
+    Bridge, Change, Channel, Conference, Key, Live, ParkedCall, Part, PartStatus, Participant,
+    Queue, QueueCaller, QueueMember, Removed, State, SyncRequest, Unparked,
 };
-use ami_proto::CloseReason;
 use serde_json::{Value, json};
 
 use crate::session::Session;
@@ -87,40 +86,35 @@ fn bridge_json(b: &Bridge) -> Value {
     })
 }
 
-fn queue_json(q: &Queue) -> Value {
-    let members: Vec<Value> = q
-        .members
-        .values()
-        .map(|m| {
-            json!({
-                "interface": m.interface,
-                "name": m.name,
-                "state_interface": m.state_interface,
-                "membership": m.membership,
-                "status": m.status.as_str(),
-                "paused": m.paused,
-                "paused_reason": m.paused_reason,
-                "penalty": m.penalty,
-                "calls_taken": m.calls_taken,
-                "last_call": m.last_call,
-                "in_call": m.in_call,
-                "ring_in_use": m.ring_in_use,
-            })
-        })
-        .collect();
-    let callers: Vec<Value> = q
-        .callers
-        .iter()
-        .map(|c| {
-            json!({
-                "uniqueid": c.uniqueid,
-                "channel": c.channel,
-                "position": c.position,
-                "since": c.since,
-            })
-        })
-        .collect();
+fn member_json(m: &QueueMember) -> Value {
     json!({
+        "interface": m.interface,
+        "name": m.name,
+        "state_interface": m.state_interface,
+        "membership": m.membership,
+        "status": m.status.as_str(),
+        "paused": m.paused,
+        "paused_reason": m.paused_reason,
+        "penalty": m.penalty,
+        "calls_taken": m.calls_taken,
+        "last_call": m.last_call,
+        "in_call": m.in_call,
+        "ring_in_use": m.ring_in_use,
+    })
+}
+
+fn caller_json(c: &QueueCaller) -> Value {
+    json!({
+        "uniqueid": c.uniqueid,
+        "channel": c.channel,
+        "position": c.position,
+        "since": c.since,
+    })
+}
+
+/// A queue's own fields; with `people`, its members and callers too.
+fn queue_json_with(q: &Queue, people: bool) -> Value {
+    let mut v = json!({
         "name": q.name,
         "strategy": q.strategy,
         "max": q.max,
@@ -131,9 +125,16 @@ fn queue_json(q: &Queue) -> Value {
         "abandoned": q.abandoned,
         "service_level": q.service_level,
         "weight": q.weight,
-        "members": members,
-        "callers": callers,
-    })
+    });
+    if people {
+        v["members"] = q.members.values().map(member_json).collect();
+        v["callers"] = q.callers.iter().map(caller_json).collect();
+    }
+    v
+}
+
+fn queue_json(q: &Queue) -> Value {
+    queue_json_with(q, true)
 }
 
 fn parked_json(p: &ParkedCall) -> Value {
@@ -148,29 +149,35 @@ fn parked_json(p: &ParkedCall) -> Value {
     })
 }
 
-fn conference_json(c: &Conference) -> Value {
-    let people: Vec<Value> = c
-        .participants
-        .values()
-        .map(|p| {
-            json!({
-                "uniqueid": p.uniqueid,
-                "channel": p.channel,
-                "admin": p.admin,
-                "muted": p.muted,
-                "marked": p.marked,
-                "talking": p.talking,
-                "waiting": p.waiting,
-            })
-        })
-        .collect();
+fn participant_json(p: &Participant) -> Value {
     json!({
+        "uniqueid": p.uniqueid,
+        "channel": p.channel,
+        "admin": p.admin,
+        "muted": p.muted,
+        "marked": p.marked,
+        "talking": p.talking,
+        "waiting": p.waiting,
+    })
+}
+
+/// A conference's own fields and its participants' uniqueids; with
+/// `details`, each participant's fields too.
+fn conference_json_with(c: &Conference, details: bool) -> Value {
+    let mut v = json!({
         "name": c.name,
         "locked": c.locked,
         "bridge": c.bridge,
         "participants": c.participants.keys().collect::<Vec<_>>(),
-        "participant_details": people,
-    })
+    });
+    if details {
+        v["participant_details"] = c.participants.values().map(participant_json).collect();
+    }
+    v
+}
+
+fn conference_json(c: &Conference) -> Value {
+    conference_json_with(c, true)
 }
 
 /// The whole model as one JSON object.
@@ -253,47 +260,13 @@ fn object_json(s: &State, key: &Key) -> Option<Value> {
             json!({"linkedid": c.linkedid, "channels": c.channels})
         }
         Key::Bridge(id) => bridge_json(s.bridge(id)?),
-        Key::Queue(q) => {
-            let mut v = queue_json(s.queue(q)?);
-            // The members and callers have changes of their own.
-            if let Some(o) = v.as_object_mut() {
-                o.remove("members");
-                o.remove("callers");
-            }
-            v
-        }
-        Key::Member(q, i) => {
-            let all = queue_json(s.queue(q)?);
-            all["members"]
-                .as_array()?
-                .iter()
-                .find(|m| m["interface"] == json!(i))?
-                .clone()
-        }
-        Key::Caller(q, u) => {
-            let all = queue_json(s.queue(q)?);
-            all["callers"]
-                .as_array()?
-                .iter()
-                .find(|c| c["uniqueid"] == json!(u))?
-                .clone()
-        }
+        // The members and callers have changes of their own.
+        Key::Queue(q) => queue_json_with(s.queue(q)?, false),
+        Key::Member(q, i) => member_json(s.queue(q)?.members.get(i)?),
+        Key::Caller(q, u) => caller_json(s.queue(q)?.callers.iter().find(|c| c.uniqueid == *u)?),
         Key::Parked(u) => parked_json(s.parked_call(u)?),
-        Key::Conference(c) => {
-            let mut v = conference_json(s.conference(c)?);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("participant_details");
-            }
-            v
-        }
-        Key::Participant(c, u) => {
-            let all = conference_json(s.conference(c)?);
-            all["participant_details"]
-                .as_array()?
-                .iter()
-                .find(|p| p["uniqueid"] == json!(u))?
-                .clone()
-        }
+        Key::Conference(c) => conference_json_with(s.conference(c)?, false),
+        Key::Participant(c, u) => participant_json(s.conference(c)?.participants.get(u)?),
         Key::Device(d) => {
             let d = s.device(d)?;
             json!({"device": d.name, "state": d.state.as_str()})
@@ -474,7 +447,7 @@ pub(crate) fn run(session: &mut Box<dyn Session>, job: &LiveJob) -> Result<(), c
         if let Incoming::Disconnected(reason) = &item {
             eprintln!(
                 "ami: connection lost ({}); the model is stale until it is back",
-                describe(reason)
+                reason
             );
         }
         feed(&mut live, item);
@@ -492,10 +465,6 @@ pub(crate) fn run(session: &mut Box<dyn Session>, job: &LiveJob) -> Result<(), c
         out.flush()?;
     }
     Ok(())
-}
-
-fn describe(reason: &CloseReason) -> String {
-    reason.to_string()
 }
 
 fn change_text(s: &State, change: &Change) -> String {
