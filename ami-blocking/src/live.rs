@@ -13,6 +13,9 @@ use crate::{Client, Error, Incoming, Result};
 /// How long past an originate's own `Timeout` (30 s when not given) the
 /// outcome is waited for.
 const ORIGINATE_GRACE: Duration = Duration::from_secs(15);
+/// How long a call that turned events on keeps them on after its outcome,
+/// waiting for its channels' events (they can trail the outcome).
+const HACK_LINGER: Duration = Duration::from_secs(2);
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -244,7 +247,18 @@ impl Live {
             self.client
                 .action(Action::new("Events").header("EventMask", mask))?;
         }
-        let result = self.follow(&mut call);
+        let mut result = self.follow(&mut call);
+        if hack.is_some() && result.is_ok() {
+            // The mask stays open until the model has the call's channels.
+            let until = Instant::now() + HACK_LINGER;
+            while result.is_ok() && !call.channels_seen() {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                result = self.read_one(left, &mut [&mut call]).map(drop);
+            }
+        }
         if hack.is_some() {
             let restore = Action::new("Events").header("EventMask", self.mask.as_header_value());
             let restored = self.client.action(restore);

@@ -47,6 +47,9 @@ pub const CHANGE_BUFFER: usize = 65_536;
 /// How long past an originate's own `Timeout` (30 s when not given) the
 /// task waits for its outcome before giving up on it.
 const ORIGINATE_GRACE: Duration = Duration::from_secs(15);
+/// How long a call that turned events on keeps them on after its outcome,
+/// waiting for its channels' events (they can trail the outcome).
+const HACK_LINGER: Duration = Duration::from_secs(2);
 
 /// Events applied per wake before the task looks at its other sources.
 const BATCH: usize = 4096;
@@ -513,6 +516,8 @@ struct Tracked {
     deadline: Instant,
     /// Whether it holds the events mask open.
     hack: bool,
+    /// Set at its outcome while it holds the mask for its channels' events.
+    linger: Option<Instant>,
 }
 
 struct Task<R: Runtime> {
@@ -830,6 +835,7 @@ impl<R: Runtime> Task<R> {
                     steps,
                     deadline,
                     hack,
+                    linger: None,
                 });
             }
         }
@@ -861,6 +867,7 @@ impl<R: Runtime> Task<R> {
     /// the waiters.
     fn flush(&mut self) {
         let mut released = 0;
+        let now = R::now();
         self.calls.retain_mut(|t| {
             let mut gone = false;
             while let Some(progress) = t.call.poll_progress() {
@@ -870,11 +877,22 @@ impl<R: Runtime> Task<R> {
                 };
                 gone |= t.steps.try_send(step).is_err();
             }
-            let keep = !gone && !t.call.is_done() && !t.steps.is_closed();
-            if !keep && t.hack {
-                released += 1;
+            if !gone && !t.call.is_done() && !t.steps.is_closed() {
+                return true;
             }
-            keep
+            if !t.hack {
+                return false;
+            }
+            // The mask stays open until the model has its channels.
+            if t.call.is_done() && !t.call.channels_seen() {
+                let until = *t.linger.get_or_insert(now + HACK_LINGER);
+                if now < until {
+                    t.deadline = until;
+                    return true;
+                }
+            }
+            released += 1;
+            false
         });
         if released > 0 {
             self.hack_users = self.hack_users.saturating_sub(released);

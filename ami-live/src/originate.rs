@@ -176,6 +176,9 @@ pub struct Originate {
     /// `OriginateResponse`, which decides (their order varies): the
     /// outcome they point to, and the detail the response lacks.
     provisional: Option<Progress>,
+    /// Whether an event of the first / the second channel (other than the
+    /// `OriginateResponse`) has come.
+    seen: [bool; 2],
 }
 
 impl Originate {
@@ -216,6 +219,7 @@ impl Originate {
             progress: Progress::Queued,
             updates: std::collections::VecDeque::new(),
             provisional: None,
+            seen: [false; 2],
         }
     }
 
@@ -245,6 +249,19 @@ impl Originate {
     #[must_use]
     pub fn channels(&self) -> &[String] {
         &self.channels
+    }
+
+    /// Whether every channel in [`channels`](Self::channels) has been
+    /// seen in an event of its own. Asterisk writes the `OriginateResponse`
+    /// itself but a channel's events come through its message bus, so on a
+    /// busy server they can trail the outcome: a session that turned events
+    /// on for the call (`OriginateHack`) keeps them on until this is true,
+    /// or a model fed by it would miss the channels.
+    #[must_use]
+    pub fn channels_seen(&self) -> bool {
+        self.channels
+            .iter()
+            .all(|c| (*c == self.first && self.seen[0]) || (*c == self.second && self.seen[1]))
     }
 
     /// How far it got.
@@ -283,6 +300,16 @@ impl Originate {
         }
         self.progress = to.clone();
         self.updates.push_back(to);
+    }
+
+    /// A channel of its own in an event.
+    fn note_seen(&mut self, uid: &str) {
+        if uid == self.first {
+            self.seen[0] = true;
+        } else if uid == self.second {
+            self.seen[1] = true;
+        }
+        self.note_channel(uid);
     }
 
     fn note_channel(&mut self, uid: &str) {
@@ -359,11 +386,11 @@ impl Originate {
         }
         if uid_mine && name != b"OriginateResponse" {
             let uid = text(h.uniqueid.unwrap_or_default()).into_owned();
-            self.note_channel(&uid);
+            self.note_seen(&uid);
         }
         if dest_mine {
             let uid = text(dest_uid.unwrap_or_default()).into_owned();
-            self.note_channel(&uid);
+            self.note_seen(&uid);
         }
         let first = |v: Option<&[u8]>| v == Some(self.first.as_bytes());
         match name {
@@ -372,6 +399,17 @@ impl Originate {
                     .get("Response")
                     .is_some_and(|r| r.eq_ignore_ascii_case("Success"));
                 let reason = int(msg.get("Reason").map(|v| v.as_bytes()));
+                if ok || reason == Some(4) {
+                    // It answered, so its channel exists even when its
+                    // events have not come yet; a Local channel is a pair.
+                    self.note_channel(&self.first.clone());
+                    let local = msg.get("Channel").is_some_and(|c| {
+                        c.as_bytes().starts_with(b"Local/") && c.as_bytes().ends_with(b";1")
+                    });
+                    if local {
+                        self.note_channel(&self.second.clone());
+                    }
+                }
                 let seen = self.provisional.take();
                 let to = match (ok, reason, seen) {
                     (true, _, _) | (false, Some(4), _) => Progress::Answered,
@@ -624,6 +662,44 @@ Event: OriginateResponse\nResponse: Failure\nReason: 1\nUniqueid: a-1\n\n"
             ..Failure::default()
         });
         assert_eq!(c.progress(), &Progress::Busy);
+    }
+
+    #[test]
+    fn an_answer_before_its_channels_events_names_them_and_waits_for_the_events() {
+        // Recorded from Asterisk 22: the OriginateResponse, written by
+        // manager.c itself, before the channels' events from the bus.
+        let mut c = call();
+        for m in messages(
+            "Event: OriginateResponse\nResponse: Success\nChannel: Local/x@default-00000012;1\n\
+Reason: 4\nUniqueid: a-1\n\n",
+        ) {
+            c.apply(&m);
+        }
+        assert_eq!(c.progress(), &Progress::Answered);
+        assert_eq!(c.poll_progress(), Some(Progress::Dialing));
+        assert_eq!(c.poll_progress(), Some(Progress::Answered));
+        assert_eq!(c.channels(), ["a-1", "a-2"]);
+        assert!(!c.channels_seen());
+        let news = messages(NEW);
+        c.apply(&news[0]);
+        assert!(!c.channels_seen(), "the ;2 half is still to come");
+        c.apply(&news[1]);
+        assert!(c.channels_seen());
+        assert_eq!(c.poll_progress(), None);
+        // A channel that is not Local is alone.
+        let mut single = call();
+        let m = messages(
+            "Event: OriginateResponse\nResponse: Success\nChannel: PJSIP/alice-00000001\n\
+Reason: 4\nUniqueid: a-1\n\n",
+        );
+        single.apply(&m[0]);
+        assert_eq!(single.channels(), ["a-1"]);
+        // A failure names none: the channel may never have existed.
+        let (_, channels) = run(
+            "Event: OriginateResponse\nResponse: Failure\nChannel: Local/x@default-1;1\n\
+Reason: 0\nUniqueid: a-1\n\n",
+        );
+        assert!(channels.is_empty());
     }
 
     #[test]

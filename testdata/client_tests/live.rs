@@ -13,7 +13,13 @@ fn id_of(action: &Message, key: &str) -> String {
     action.get(key).map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn channel_event(name: &str, channel: &str, state: u8, uid: &str, linkedid: &str) -> ServerMessage {
+pub(crate) fn channel_event(
+    name: &str,
+    channel: &str,
+    state: u8,
+    uid: &str,
+    linkedid: &str,
+) -> ServerMessage {
     ServerMessage::event(name)
         .header("Privilege", "call,all")
         .header("Channel", channel)
@@ -84,7 +90,7 @@ macro_rules! live_tests {
         use std::time::Duration;
 
         use ami_proto::{Action, EventMask, ServerMessage};
-        use ami_testkit::Server;
+        use ami_testkit::{Reply, Server};
         use $krate::ami_live::{Change, Key, Progress};
         use $krate::{Client, ClientOptions, Update};
 
@@ -240,6 +246,63 @@ macro_rules! live_tests {
                     order,
                     ["Events call", "Originate", "Originate", "Events off"]
                 );
+                client.close().await;
+            });
+        }
+
+        #[test]
+        fn events_stay_on_until_the_channels_of_an_answer_that_came_first_are_seen() {
+            // A busy Asterisk writes the OriginateResponse before the
+            // channels' events (they come through its message bus).
+            let server = Server::start();
+            server.on_action("Originate", |action| {
+                Reply::messages([
+                    ServerMessage::response_to(action, "Success")
+                        .header("Message", "Originate successfully queued"),
+                    ServerMessage::event("OriginateResponse")
+                        .header("Privilege", "call,all")
+                        .header("Response", "Success")
+                        .header("Channel", "Local/x@default-00000001;1")
+                        .header("Reason", "4")
+                        .header("Uniqueid", action.get("ChannelId").unwrap().to_string()),
+                ])
+            });
+            run(async {
+                let client = Client::connect_with(options(&server).events(EventMask::Off))
+                    .await
+                    .unwrap();
+                let live = client.live().unwrap();
+                let mut call = live.originate(originate("Local/x@default")).unwrap();
+                assert_eq!(call.outcome().await, Progress::Answered);
+                let (first, second) = (
+                    call.channel_id().to_owned(),
+                    call.other_channel_id().to_owned(),
+                );
+                assert_eq!(call.channels(), [first.clone(), second.clone()]);
+                // Without its channels' events the mask stays open.
+                let _ = live.wait_for(|_| false, Duration::from_millis(300)).await;
+                assert_eq!(server.received_actions("Events").len(), 1, "restored early");
+                let base = "Local/x@default-00000001";
+                for (half, uid, state) in [(1, &first, 6), (2, &second, 6)] {
+                    let channel = format!("{base};{half}");
+                    let event =
+                        crate::live::channel_event("Newchannel", &channel, state, uid, &first);
+                    assert_eq!(server.push_event(event), 1, "the session takes call events");
+                }
+                let (a, b) = (first.clone(), second.clone());
+                live.wait_for(
+                    move |s| s.channel(&a).is_some() && s.channel(&b).is_some(),
+                    Duration::from_secs(5),
+                )
+                .await
+                .expect("the model has both channels");
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while server.received_actions("Events").len() < 2 {
+                    assert!(std::time::Instant::now() < deadline, "no restore");
+                    let _ = live.wait_for(|_| false, Duration::from_millis(10)).await;
+                }
+                let restore = &server.received_actions("Events")[1];
+                assert_eq!(restore.get("EventMask").unwrap(), "off");
                 client.close().await;
             });
         }
