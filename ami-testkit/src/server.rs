@@ -148,7 +148,8 @@ impl Builder {
     /// of the server's simulated PBX — calls start, ring, are answered,
     /// queue, park, join conferences and end; members pause; devices
     /// change — whose events go to every session. The list actions answer
-    /// from the same PBX. A few steps are played at start.
+    /// from the same PBX. A few steps are played at start, until it has
+    /// calls.
     pub fn busy_pbx(mut self) -> Self {
         self.busy_pbx = true;
         self
@@ -252,8 +253,13 @@ impl Builder {
         };
         let mut pbx = Pbx::new();
         if self.busy_pbx {
-            for _ in 0..4 {
+            // A few steps, and enough calls that it starts busy: one step
+            // ends one call at most, so a client connecting at once still
+            // finds some.
+            let mut steps = 0;
+            while steps < 4 || (pbx.channel_count() < 4 && steps < 200) {
                 let _ = pbx.busy_step();
+                steps += 1;
             }
         }
         let shared = Arc::new(Shared {
