@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::scan::RawLines;
-
 /// What a message is, decided by its **first** header.
 ///
 /// `Response:` makes a response, `Event:` an event (so `OriginateResponse`,
@@ -242,6 +240,15 @@ fn value_start(line: &[u8], colon: usize) -> usize {
     colon + 1 + usize::from(line.get(colon + 1) == Some(&b' '))
 }
 
+/// Splits one line's content (line ending removed) the way the decoder
+/// reads it (see [`header_parts`]).
+pub(crate) fn split_line(line: &[u8]) -> Line<'_> {
+    match header_parts(line) {
+        Some((colon, value)) => Line::Header(Value(&line[..colon]), Value(&line[value..])),
+        None => Line::Text(Value(line)),
+    }
+}
+
 /// The first `byte` in `hay`, for the short distances inside one line
 /// (keys are a dozen bytes, lines two dozen): eight bytes at a time, with no
 /// set-up cost, where a vectorised search pays its set-up on every line.
@@ -283,6 +290,21 @@ pub(crate) fn first_header(buf: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
     None
 }
 
+/// The value of `line` if it is a header named `key`, a key without a
+/// colon: the key is the text before a line's first colon, so a line that
+/// starts with `key` and a colon is a match.
+#[inline]
+fn header_value<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    if line.len() > key.len()
+        && line[key.len()] == b':'
+        && line[..key.len()].eq_ignore_ascii_case(key)
+    {
+        Some(&line[value_start(line, key.len())..])
+    } else {
+        None
+    }
+}
+
 /// The next line of a header block at `pos`: its content and where the line
 /// after it starts, or `None` at the empty line that ends the block (or at
 /// the end of `buf`).
@@ -300,7 +322,10 @@ pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
 /// The lines of a message: read off its bytes on demand, or, for a legacy
 /// `Command` answer, from the table the decoder built.
 enum LinesInner<'a> {
-    Wire(RawLines<'a>),
+    Wire {
+        buf: &'a [u8],
+        pos: usize,
+    },
     Table {
         buf: &'a [u8],
         entries: std::slice::Iter<'a, Entry>,
@@ -330,16 +355,10 @@ impl<'a> Iterator for Lines<'a> {
     #[inline]
     fn next(&mut self) -> Option<Line<'a>> {
         match &mut self.0 {
-            LinesInner::Wire(lines) => {
-                let line = lines.next()?;
-                let buf = lines.buf();
-                Some(match line.colon {
-                    Some(colon) => Line::Header(
-                        Value(&buf[line.start..colon]),
-                        Value(&buf[value_start(buf, colon).min(line.end)..line.end]),
-                    ),
-                    None => Line::Text(Value(&buf[line.start..line.end])),
-                })
+            LinesInner::Wire { buf, pos } => {
+                let (content, next) = next_line(buf, *pos)?;
+                *pos = next;
+                Some(split_line(content))
             }
             LinesInner::Table { buf, entries } => entries.next().map(|e| e.line(buf)),
         }
@@ -443,11 +462,14 @@ impl Message {
             return None;
         }
         let buf = &self.bytes[..];
-        RawLines::new(buf).find_map(|line| {
-            let colon = line.colon?;
-            (colon - line.start == key.len() && buf[line.start..colon].eq_ignore_ascii_case(key))
-                .then(|| Value(&buf[value_start(buf, colon).min(line.end)..line.end]))
-        })
+        let mut pos = 0;
+        while let Some((line, next)) = next_line(buf, pos) {
+            if let Some(value) = header_value(line, key) {
+                return Some(Value(value));
+            }
+            pos = next;
+        }
+        None
     }
 
     /// The first value of header `key` as a zero-copy [`Bytes`] slice of the
@@ -510,7 +532,7 @@ impl Message {
                 buf,
                 entries: entries.iter(),
             },
-            None => LinesInner::Wire(RawLines::new(buf)),
+            None => LinesInner::Wire { buf, pos: 0 },
         })
     }
 
