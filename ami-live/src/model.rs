@@ -610,11 +610,7 @@ impl Live {
                 id.to_owned(),
                 Bridge {
                     id: id.to_owned(),
-                    meta: Meta {
-                        touched: self.seq,
-                        confirmed: 0,
-                        ..Meta::default()
-                    },
+                    meta: Meta::touched_at(self.seq),
                     ..Bridge::default()
                 },
             );
@@ -700,11 +696,7 @@ impl Live {
                 name.to_owned(),
                 Queue {
                     name: name.to_owned(),
-                    meta: Meta {
-                        touched: self.seq,
-                        confirmed: 0,
-                        ..Meta::default()
-                    },
+                    meta: Meta::touched_at(self.seq),
                     ..Queue::default()
                 },
             );
@@ -1376,11 +1368,7 @@ impl Live {
                 position: 0,
                 since: now,
                 abandoned: false,
-                meta: Meta {
-                    touched: seq,
-                    confirmed: 0,
-                    ..Meta::default()
-                },
+                meta: Meta::touched_at(seq),
             },
         );
         let mut moved = Self::renumber(q);
@@ -1557,10 +1545,7 @@ impl Live {
                     Device {
                         name: device.clone(),
                         state,
-                        meta: Meta {
-                            touched: if touch { seq } else { 0 },
-                            ..Meta::default()
-                        },
+                        meta: Meta::touched_at(if touch { seq } else { 0 }),
                     },
                 );
                 self.push(Change::Added(Key::Device(device)));
@@ -2232,10 +2217,7 @@ impl Live {
                                 position: 0,
                                 since,
                                 abandoned: false,
-                                meta: Meta {
-                                    confirmed: generation,
-                                    ..Meta::default()
-                                },
+                                meta: Meta::listed(generation),
                             });
                             self.push(Change::Added(Key::Caller(queue.clone(), uid.clone())));
                         }

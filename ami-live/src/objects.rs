@@ -29,6 +29,22 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
+    /// The meta of an object an event made (event `seq`; 0 for none).
+    pub(crate) fn touched_at(seq: u64) -> Self {
+        Self {
+            touched: seq,
+            ..Self::default()
+        }
+    }
+
+    /// The meta of an object the list of sync `generation` made.
+    pub(crate) fn listed(generation: u32) -> Self {
+        Self {
+            confirmed: generation,
+            ..Self::default()
+        }
+    }
+
     /// Whether a sweep after the list of sync `generation` (sent when
     /// `req_seq` events had been applied) removes the object: the list did
     /// not show it and no event touched it since the request.
