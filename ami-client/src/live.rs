@@ -546,6 +546,13 @@ struct Wake {
     timer: bool,
 }
 
+/// Moves the model's pending changes into `updates`, in order.
+fn take_changes(model: &mut Live, updates: &mut Vec<Update>) {
+    while let Some(c) = model.poll_change() {
+        updates.push(Update::Change(c));
+    }
+}
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -661,9 +668,7 @@ impl<R: Runtime> Task<R> {
             let mut model = lock(&self.inner.model);
             model.set_now(unix_now());
             let requests = model.start_sync();
-            while let Some(c) = model.poll_change() {
-                self.updates.push(Update::Change(c));
-            }
+            take_changes(&mut model, &mut self.updates);
             self.inner.publish(&mut self.updates);
             requests
         };
@@ -725,9 +730,7 @@ impl<R: Runtime> Task<R> {
                     Incoming::Disconnected(reason) => {
                         tracing::debug!(%reason, "live model: disconnected");
                         model.disconnected();
-                        while let Some(c) = model.poll_change() {
-                            self.updates.push(Update::Change(c));
-                        }
+                        take_changes(&mut model, &mut self.updates);
                         self.updates.push(Update::Disconnected);
                         // The login of the next connection resets the mask.
                         for tracked in &mut self.calls {
@@ -746,9 +749,7 @@ impl<R: Runtime> Task<R> {
                         resync = true;
                     }
                 }
-                while let Some(c) = model.poll_change() {
-                    self.updates.push(Update::Change(c));
-                }
+                take_changes(&mut model, &mut self.updates);
             }
             // Published before the lock is let go: whoever sees the new
             // state finds its changes in the streams.
@@ -775,9 +776,7 @@ impl<R: Runtime> Task<R> {
                             Vec::new()
                         }
                     };
-                    while let Some(c) = model.poll_change() {
-                        self.updates.push(Update::Change(c));
-                    }
+                    take_changes(&mut model, &mut self.updates);
                     self.inner.publish(&mut self.updates);
                     next
                 };
