@@ -4,27 +4,15 @@
 use std::time::Duration;
 
 use ami_blocking::ami_live::{Change, Key, Progress};
-use ami_blocking::{Client, ClientOptions, Live};
-use ami_proto::{Action, EventMask, ServerMessage};
+use ami_blocking::{Client, Live};
+use ami_proto::{EventMask, ServerMessage};
 use ami_testkit::Server;
 
 #[allow(unused_macros)]
 #[path = "../../testdata/client_tests/live.rs"]
 mod live;
 
-fn options(server: &Server) -> ClientOptions {
-    ClientOptions::new(&server.url())
-        .expect("the testkit's URL parses")
-        .connect_timeout(Duration::from_secs(5))
-        .action_timeout(Duration::from_secs(10))
-}
-
-fn originate(channel: &str) -> Action {
-    Action::new("Originate")
-        .header("Channel", channel)
-        .header("Application", "Wait")
-        .header("Data", "5")
-}
+use live::{options, originate};
 
 #[test]
 fn syncs_at_start_and_follows_events() {

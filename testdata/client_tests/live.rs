@@ -6,8 +6,27 @@
 //! `ChannelId`), so these tests answer Originate with a handler that plays
 //! what a real Asterisk 22 sends (recorded for `Local/500`, `Local/502`).
 
-use ami_proto::{Message, ServerMessage};
-use ami_testkit::Reply;
+use std::time::Duration;
+
+use ami_client::ClientOptions;
+use ami_proto::{Action, Message, ServerMessage};
+use ami_testkit::{Reply, Server};
+
+/// The options every live test connects with.
+pub(crate) fn options(server: &Server) -> ClientOptions {
+    ClientOptions::new(&server.url())
+        .expect("the testkit's URL parses")
+        .connect_timeout(Duration::from_secs(5))
+        .action_timeout(Duration::from_secs(10))
+}
+
+/// An Originate of `channel` to `Wait(5)`.
+pub(crate) fn originate(channel: &str) -> Action {
+    Action::new("Originate")
+        .header("Channel", channel)
+        .header("Application", "Wait")
+        .header("Data", "5")
+}
 
 fn id_of(action: &Message, key: &str) -> String {
     action.get(key).map(|v| v.to_string()).unwrap_or_default()
@@ -89,24 +108,12 @@ macro_rules! live_tests {
     ($krate:ident) => {
         use std::time::Duration;
 
-        use ami_proto::{Action, EventMask, ServerMessage};
+        use ami_proto::{EventMask, ServerMessage};
         use ami_testkit::{Reply, Server};
         use $krate::ami_live::{Change, Key, Progress};
-        use $krate::{Client, ClientOptions, Update};
+        use $krate::{Client, Update};
 
-        fn options(server: &Server) -> ClientOptions {
-            ClientOptions::new(&server.url())
-                .expect("the testkit's URL parses")
-                .connect_timeout(Duration::from_secs(5))
-                .action_timeout(Duration::from_secs(10))
-        }
-
-        fn originate(channel: &str) -> Action {
-            Action::new("Originate")
-                .header("Channel", channel)
-                .header("Application", "Wait")
-                .header("Data", "5")
-        }
+        use crate::live::{options, originate};
 
         #[test]
         fn syncs_and_the_snapshot_shows_what_the_lists_list() {
