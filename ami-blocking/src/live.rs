@@ -239,7 +239,8 @@ impl Live {
     /// model takes every event read meanwhile). Its channels get ids known
     /// in advance ([`Originate::new`]). When the login's mask lacks `call`
     /// events, they are turned on (`Events` action) for the call's time and
-    /// the mask restored after.
+    /// the mask restored after: after the outcome and the call's channels'
+    /// events, which can trail it (2 s at most).
     pub fn originate(&mut self, action: Action) -> Result<Originated> {
         let mut call = Originate::new(action);
         let hack = self.hack_mask();

@@ -19,8 +19,11 @@
 //! mask: when it lacks `call`, the task turns `call` events on with the
 //! `Events` action for as long as originates are being tracked (counted,
 //! so several may run at once) and restores the login's mask after the
-//! last (Asterisk::AMI's `OriginateHack`). An `Events` action the
-//! application sends itself is not known to the task.
+//! last (Asterisk::AMI's `OriginateHack`). Asterisk can send the
+//! `OriginateResponse` before its channels' events, so a call keeps the
+//! mask open after its outcome until the model has seen its channels (2 s
+//! at most). An `Events` action the application sends itself is not known
+//! to the task.
 //!
 //! A runtime crate spawns the future [`start`] returns (`tokio::spawn`,
 //! a thread under `async_io::block_on`) and wraps the handle.
