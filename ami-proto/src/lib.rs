@@ -113,6 +113,7 @@ mod message;
 mod outcome;
 mod pending;
 mod queue_rule;
+mod scan;
 mod server;
 #[cfg(feature = "typed")]
 pub mod typed;
