@@ -1,6 +1,5 @@
 //! The decoder: frames a byte stream into the banner, messages and errors.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -8,7 +7,6 @@ use memchr::memmem;
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header, header_parts};
-use crate::scan::{self, RECORD, Scan, Scanned};
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -153,12 +151,55 @@ pub struct Decoder {
     /// A message no longer than this cannot break any limit, so the framer
     /// can take it whole without looking at its lines.
     fast_limit: usize,
-    /// The fast framer's progress through the message at the front of the
-    /// buffer.
-    fast: Scan,
-    /// The fast framer's line records: the current message's, then split
-    /// off with it; each message keeps its slice of this shared buffer.
-    records: BytesMut,
+    /// `\n\r\n`: a line ending followed by an empty CRLF line.
+    crlf_end: EndFinder,
+    /// `\n\n`: a line ending followed by an empty bare-LF line.
+    lf_end: EndFinder,
+}
+
+/// A `memmem` search for one form of message end that remembers what it
+/// found, in stream offsets, so that no byte is searched twice: a stream
+/// that only ever ends messages one way is searched once for the other.
+#[derive(Debug)]
+struct EndFinder {
+    finder: memmem::Finder<'static>,
+    /// Stream offset of the next match, once seen.
+    found: Option<u64>,
+    /// No match starts before this stream offset other than `found`.
+    searched_to: u64,
+}
+
+impl EndFinder {
+    fn new(pattern: &'static [u8]) -> Self {
+        Self {
+            finder: memmem::Finder::new(pattern),
+            found: None,
+            searched_to: 0,
+        }
+    }
+
+    /// The first match in `buf`, which starts at stream offset `base`.
+    fn find(&mut self, buf: &[u8], base: u64) -> Option<usize> {
+        if let Some(found) = self.found.filter(|&f| f >= base) {
+            return usize::try_from(found - base).ok();
+        }
+        let from = usize::try_from(self.searched_to.saturating_sub(base))
+            .map_or(buf.len(), |f| f.min(buf.len()));
+        match self.finder.find(&buf[from..]) {
+            Some(i) => {
+                let at = from + i;
+                self.found = Some(base + at as u64);
+                self.searched_to = base + at as u64 + 1;
+                Some(at)
+            }
+            None => {
+                self.found = None;
+                let tail = self.finder.needle().len() - 1;
+                self.searched_to = base + buf.len().saturating_sub(tail) as u64;
+                None
+            }
+        }
+    }
 }
 
 /// What the framer made of the front of the buffer.
@@ -205,10 +246,9 @@ impl Decoder {
             fast_limit: limits
                 .max_line_len
                 .min(limits.max_message_len)
-                .min(limits.max_headers.saturating_mul(2))
-                .min(scan::MAX_LEN),
-            fast: Scan::default(),
-            records: BytesMut::new(),
+                .min(limits.max_headers.saturating_mul(2)),
+            crlf_end: EndFinder::new(b"\n\r\n"),
+            lf_end: EndFinder::new(b"\n\n"),
         }
     }
 
@@ -369,39 +409,46 @@ impl Decoder {
     }
 
     /// Takes the message at the front of the buffer whole when it is
-    /// complete and cannot break a limit: one pass (`scan`) finds its end
-    /// and writes its line table, and its first header gives the kind. It
-    /// gives exactly what [`decode_headers`](Self::decode_headers) would,
-    /// and leaves legacy `Response: Follows` answers, and messages that may
-    /// break a limit, to it.
+    /// complete and cannot break a limit: two `memmem` passes find its end
+    /// and its first header gives the kind; its lines are left for the
+    /// [`Message`] to read when asked. It gives exactly what
+    /// [`decode_headers`](Self::decode_headers) would, and leaves legacy
+    /// `Response: Follows` answers, and messages that may break a limit, to
+    /// it.
     fn frame(&mut self) -> Framed {
-        if self.fast.at_start() {
-            // Stray empty lines between messages.
-            loop {
-                match self.buf[..] {
-                    [b'\n', ..] => self.advance(1),
-                    [b'\r', b'\n', ..] => self.advance(2),
-                    [] | [b'\r'] => return Framed::Wait,
-                    _ => break,
-                }
+        // Stray empty lines between messages.
+        loop {
+            match self.buf[..] {
+                [b'\n', ..] => self.advance(1),
+                [b'\r', b'\n', ..] => self.advance(2),
+                [] | [b'\r'] => return Framed::Wait,
+                _ => break,
             }
         }
-        let (end, records) = match self.fast.run(&self.buf, &mut self.records, self.fast_limit) {
-            Scanned::End { len, records } if len <= self.fast_limit => (len, records),
-            Scanned::More => return Framed::Wait,
-            Scanned::End { .. } | Scanned::Long => {
-                self.fast = Scan::default();
-                return Framed::LineByLine;
+        // The first empty line ends the message, whichever its line ending.
+        let crlf = self.crlf_end.find(&self.buf, self.consumed);
+        let lf = self.lf_end.find(&self.buf, self.consumed);
+        let end = match (crlf, lf) {
+            (Some(p), Some(q)) if q < p => q + 2,
+            (Some(p), _) => p + 3,
+            (None, Some(q)) => q + 2,
+            (None, None) => {
+                if self.buf.len() > self.fast_limit {
+                    return Framed::LineByLine;
+                }
+                return Framed::Wait;
             }
         };
-        let first = first_record_header(&self.records[..records]);
+        if end > self.fast_limit {
+            return Framed::LineByLine;
+        }
+        let first = first_header(&self.buf[..end]);
         let kind = match &first {
             Some((key, value)) => {
                 let kind = MessageKind::from_first_header(&self.buf[key.clone()]);
                 if kind == MessageKind::Response
                     && self.buf[value.clone()].eq_ignore_ascii_case(b"Follows")
                 {
-                    self.fast = Scan::default();
                     return Framed::LineByLine;
                 }
                 kind
@@ -409,12 +456,9 @@ impl Decoder {
             None => MessageKind::Other,
         };
         let bytes = self.buf.split_to(end).freeze();
-        let records = self.records.split_to(records).freeze();
         self.consumed += end as u64;
         let name = first.map(|(_, value)| value);
-        Framed::Item(Decoded::Message(Message::with_records(
-            bytes, kind, name, records,
-        )))
+        Framed::Item(Decoded::Message(Message::new(bytes, kind, name)))
     }
 
     /// Parses header lines. `None` means "state changed, go on".
@@ -692,7 +736,6 @@ impl Decoder {
         self.consumed += n as u64;
         self.scan = 0;
         self.newline_free = 0;
-        self.fast = Scan::default();
     }
 
     fn reset_message(&mut self) {
@@ -797,13 +840,4 @@ fn content_end(buf: &[u8], nl: usize) -> usize {
     } else {
         nl
     }
-}
-
-/// The key and value ranges of the first header of a message, from the
-/// fast framer's records.
-fn first_record_header(records: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
-    records.as_chunks::<RECORD>().0.iter().find_map(|&record| {
-        let (start, key_end, value, end) = scan::unpack(record);
-        (key_end > start).then_some((start..key_end, value..end))
-    })
 }

@@ -113,7 +113,6 @@ mod message;
 mod outcome;
 mod pending;
 mod queue_rule;
-mod scan;
 mod server;
 #[cfg(feature = "typed")]
 pub mod typed;

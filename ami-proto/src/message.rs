@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::scan::{self, RECORD};
-
 /// What a message is, decided by its **first** header.
 ///
 /// `Response:` makes a response, `Event:` an event (so `OriginateResponse`,
@@ -197,7 +195,6 @@ impl Entry {
         }
     }
 
-    #[inline]
     pub(crate) fn line<'a>(&self, buf: &'a [u8]) -> Line<'a> {
         let value = Value(&buf[self.value as usize..self.end as usize]);
         if self.colon == TEXT {
@@ -322,14 +319,9 @@ pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     (!content.is_empty()).then_some((content, next))
 }
 
-/// The lines of a message: from the table the fast framer wrote, read off
-/// its bytes on demand, or, for a legacy `Command` answer, from the
-/// decoder's line entries.
+/// The lines of a message: read off its bytes on demand, or, for a legacy
+/// `Command` answer, from the table the decoder built.
 enum LinesInner<'a> {
-    Records {
-        buf: &'a [u8],
-        records: std::slice::Iter<'a, [u8; RECORD]>,
-    },
     Wire {
         buf: &'a [u8],
         pos: usize,
@@ -363,7 +355,6 @@ impl<'a> Iterator for Lines<'a> {
     #[inline]
     fn next(&mut self) -> Option<Line<'a>> {
         match &mut self.0 {
-            LinesInner::Records { buf, records } => records.next().map(|r| scan::line(buf, *r)),
             LinesInner::Wire { buf, pos } => {
                 let (content, next) = next_line(buf, *pos)?;
                 *pos = next;
@@ -407,7 +398,7 @@ impl fmt::Debug for Lines<'_> {
 /// assert_eq!(msg.get("Empty").unwrap(), "");
 /// assert!(msg.get("Missing").is_none());
 /// ```
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     bytes: Bytes,
     kind: MessageKind,
@@ -415,37 +406,11 @@ pub struct Message {
     /// every consumer dispatches on it, so the decoder, which read it
     /// anyway, keeps it.
     name: (u32, u32),
-    table: Table,
-}
-
-/// Where a message's lines are found.
-#[derive(Clone)]
-enum Table {
-    /// Read off the bytes when asked for: every line up to the first empty
-    /// one.
-    OnDemand,
-    /// The fast framer's records (`scan::RECORD` bytes per line), a slice
-    /// of the decoder's shared table buffer: the same lines as
-    /// [`Table::OnDemand`] finds, without searching the bytes again.
-    Records(Bytes),
-    /// The line entries of a legacy `Command` answer, whose body lines are
+    /// The line table of a legacy `Command` answer, whose body lines are
     /// text whatever they hold and whose last line may end at the
-    /// terminator.
-    Legacy(Arc<[Entry]>),
+    /// terminator; `None` for every other message.
+    legacy: Option<Arc<[Entry]>>,
 }
-
-/// Equal bytes make equal messages, however their lines are found; a
-/// legacy `Command` answer also compares its lines.
-impl PartialEq for Message {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
-            && self.kind == other.kind
-            && self.name == other.name
-            && self.legacy_entries() == other.legacy_entries()
-    }
-}
-
-impl Eq for Message {}
 
 impl Message {
     /// A message whose lines are read off `bytes`: every line up to the
@@ -455,21 +420,7 @@ impl Message {
             bytes,
             kind,
             name: name.map_or(NO_NAME, |r| (to_u32(r.start), to_u32(r.end))),
-            table: Table::OnDemand,
-        }
-    }
-
-    /// A message whose lines are the fast framer's `records`: one per line
-    /// up to the first empty one.
-    pub(crate) fn with_records(
-        bytes: Bytes,
-        kind: MessageKind,
-        name: Option<Range<usize>>,
-        records: Bytes,
-    ) -> Self {
-        Self {
-            table: Table::Records(records),
-            ..Self::new(bytes, kind, name)
+            legacy: None,
         }
     }
 
@@ -477,15 +428,8 @@ impl Message {
     pub(crate) fn legacy(bytes: Bytes, kind: MessageKind, entries: Arc<[Entry]>) -> Self {
         let name = first_header(&bytes).map(|(_, value)| value);
         Self {
-            table: Table::Legacy(entries),
+            legacy: Some(entries),
             ..Self::new(bytes, kind, name)
-        }
-    }
-
-    fn legacy_entries(&self) -> Option<&[Entry]> {
-        match &self.table {
-            Table::Legacy(entries) => Some(entries),
-            _ => None,
         }
     }
 
@@ -507,29 +451,17 @@ impl Message {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value<'_>> {
         let key = key.as_bytes();
-        let buf = &self.bytes[..];
-        match &self.table {
-            Table::Legacy(_) => {
-                return self
-                    .headers()
-                    .find(|(k, _)| k.0.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v);
-            }
-            Table::Records(records) => {
-                return records.as_chunks::<RECORD>().0.iter().find_map(|&r| {
-                    let (start, key_end, value, end) = scan::unpack(r);
-                    (key_end - start == key.len()
-                        && key_end > start
-                        && buf[start..key_end].eq_ignore_ascii_case(key))
-                    .then(|| Value(&buf[value..end]))
-                });
-            }
-            Table::OnDemand => {}
+        if self.legacy.is_some() {
+            return self
+                .headers()
+                .find(|(k, _)| k.0.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v);
         }
         // No key holds a colon or is empty: such a name matches nothing.
         if key.is_empty() || key.contains(&b':') {
             return None;
         }
+        let buf = &self.bytes[..];
         let mut pos = 0;
         while let Some((line, next)) = next_line(buf, pos) {
             if let Some(value) = header_value(line, key) {
@@ -595,16 +527,12 @@ impl Message {
     /// Every line in wire order, headers and text lines interleaved as sent.
     pub fn lines(&self) -> Lines<'_> {
         let buf = &self.bytes[..];
-        Lines(match &self.table {
-            Table::Records(records) => LinesInner::Records {
-                buf,
-                records: records.as_chunks::<RECORD>().0.iter(),
-            },
-            Table::Legacy(entries) => LinesInner::Table {
+        Lines(match &self.legacy {
+            Some(entries) => LinesInner::Table {
                 buf,
                 entries: entries.iter(),
             },
-            Table::OnDemand => LinesInner::Wire { buf, pos: 0 },
+            None => LinesInner::Wire { buf, pos: 0 },
         })
     }
 
@@ -613,7 +541,7 @@ impl Message {
     /// lines are [`Message::text_lines`].
     #[must_use]
     pub fn is_legacy_command(&self) -> bool {
-        matches!(self.table, Table::Legacy(_))
+        self.legacy.is_some()
     }
 
     /// The message exactly as it came off the wire, line endings and the
