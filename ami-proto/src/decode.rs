@@ -1,12 +1,15 @@
 //! The decoder: frames a byte stream into the banner, messages and errors.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::message::{Banner, Entry, Line, Message, MessageKind, first_header, header_parts};
+use crate::message::{
+    Banner, Entry, Line, Message, MessageKind, find_byte, first_header, header_parts,
+};
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -442,22 +445,16 @@ impl Decoder {
         if end > self.fast_limit {
             return Framed::LineByLine;
         }
-        let first = first_header(&self.buf[..end]);
-        let kind = match &first {
-            Some((key, value)) => {
-                let kind = MessageKind::from_first_header(&self.buf[key.clone()]);
-                if kind == MessageKind::Response
-                    && self.buf[value.clone()].eq_ignore_ascii_case(b"Follows")
-                {
-                    return Framed::LineByLine;
-                }
-                kind
-            }
-            None => MessageKind::Other,
-        };
+        let (kind, name) = kind_and_name(&self.buf[..end]);
+        if kind == MessageKind::Response
+            && name
+                .as_ref()
+                .is_some_and(|v| self.buf[v.clone()].eq_ignore_ascii_case(b"Follows"))
+        {
+            return Framed::LineByLine;
+        }
         let bytes = self.buf.split_to(end).freeze();
         self.consumed += end as u64;
-        let name = first.map(|(_, value)| value);
         Framed::Item(Decoded::Message(Message::new(bytes, kind, name)))
     }
 
@@ -839,5 +836,34 @@ fn content_end(buf: &[u8], nl: usize) -> usize {
         nl - 1
     } else {
         nl
+    }
+}
+
+/// A complete message's kind and the range of its first header's value:
+/// what [`first_header`] and [`MessageKind::from_first_header`] give, with
+/// a shortcut for the two first lines nearly every message has.
+#[inline]
+fn kind_and_name(message: &[u8]) -> (MessageKind, Option<Range<usize>>) {
+    let shortcut = [
+        (&b"Event:"[..], MessageKind::Event),
+        (&b"Response:"[..], MessageKind::Response),
+    ]
+    .into_iter()
+    .find(|(key, _)| {
+        message
+            .get(..key.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(key))
+    });
+    if let Some((key, kind)) = shortcut {
+        // The key holds no colon or `\n`, so it is the first line's key;
+        // the message is complete, so the line ends.
+        let value = key.len() + usize::from(message.get(key.len()) == Some(&b' '));
+        let nl = find_byte(&message[key.len()..], b'\n').map_or(message.len(), |i| key.len() + i);
+        let end = content_end(message, nl).max(value.min(nl));
+        return (kind, Some(value.min(end)..end));
+    }
+    match first_header(message) {
+        Some((key, value)) => (MessageKind::from_first_header(&message[key]), Some(value)),
+        None => (MessageKind::Other, None),
     }
 }
