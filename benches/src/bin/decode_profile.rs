@@ -2,11 +2,14 @@
 //! instructions (`valgrind --tool=callgrind --toggle-collect=*decode_all*`),
 //! where a criterion loop would only add noise.
 //!
-//! `cargo run --release -p ami-benches --bin decode_profile -- [MESSAGES] [lines]`
+//! `cargo run --release -p ami-benches --bin decode_profile -- [MESSAGES|real] [lines|frame] [REPS]`
 //!
 //! With `lines`, every line of every message is also read through
 //! `Message::lines()` (what `ami_proto_decoder_every_line_64k_chunks`
-//! measures).
+//! measures). With `REPS`, the decode runs that many times, interleaved
+//! with a `memmem` pass over the same bytes, and the fastest and median
+//! times are printed: a quick A/B on a shared machine, where the fastest
+//! run is the one least disturbed.
 
 use ami_proto::{Decoded, Decoder};
 
@@ -40,8 +43,39 @@ fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(20_000);
-    let corpus = ami_benches::generate(messages, 1);
+    // `MESSAGES` of `real` decodes the real stream (100 MB) instead.
+    let corpus = match std::env::args().nth(1).as_deref() {
+        Some("real") => ami_benches::real_stream::generate(100_000_000),
+        _ => ami_benches::generate(messages, 1),
+    };
     let every_line = std::env::args().nth(2).is_some_and(|a| a == "lines");
+    let reps: usize = std::env::args()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    if reps > 0 {
+        let finder = memchr::memmem::Finder::new(b"\r\n\r\n");
+        let (mut ours, mut base) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            let t = std::time::Instant::now();
+            std::hint::black_box(decode_all(&corpus, every_line));
+            ours.push(t.elapsed().as_secs_f64());
+            let t = std::time::Instant::now();
+            std::hint::black_box(finder.find_iter(&corpus).count());
+            base.push(t.elapsed().as_secs_f64());
+        }
+        for (name, times) in [("decode", &mut ours), ("memmem", &mut base)] {
+            times.sort_by(f64::total_cmp);
+            let gbs = |t: f64| corpus.len() as f64 / t / 1e9;
+            println!(
+                "{name}: fastest {:.2} ms ({:.2} GB/s), median {:.2} ms ({:.2} GB/s)",
+                times[0] * 1e3,
+                gbs(times[0]),
+                times[reps / 2] * 1e3,
+                gbs(times[reps / 2])
+            );
+        }
+    }
     let (decoded, errors) = decode_all(&corpus, every_line);
     println!(
         "{} bytes, {decoded} messages, {errors} errors",
