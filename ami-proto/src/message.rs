@@ -240,15 +240,6 @@ fn value_start(line: &[u8], colon: usize) -> usize {
     colon + 1 + usize::from(line.get(colon + 1) == Some(&b' '))
 }
 
-/// Splits one line's content (line ending removed) the way the decoder
-/// reads it (see [`header_parts`]).
-pub(crate) fn split_line(line: &[u8]) -> Line<'_> {
-    match header_parts(line) {
-        Some((colon, value)) => Line::Header(Value(&line[..colon]), Value(&line[value..])),
-        None => Line::Text(Value(line)),
-    }
-}
-
 /// The first `byte` in `hay`, for the short distances inside one line
 /// (keys are a dozen bytes, lines two dozen): eight bytes at a time, with no
 /// set-up cost, where a vectorised search pays its set-up on every line.
@@ -319,6 +310,73 @@ pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     (!content.is_empty()).then_some((content, next))
 }
 
+/// The next line of a header block at `pos`, split: what [`next_line`]
+/// and [`header_parts`] give, in one pass that looks for the line's `\n`
+/// and its first `:` together, eight bytes at a time.
+#[inline]
+fn next_split_line(buf: &[u8], pos: usize) -> Option<(Line<'_>, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let rest = buf.get(pos..).filter(|r| !r.is_empty())?;
+    // The first colon of the line so far, if any.
+    let mut colon = usize::MAX;
+    let mut words = rest.chunks_exact(8);
+    let mut base = 0;
+    let nl = loop {
+        let Some(word) = words.next() else {
+            let tail = words.remainder();
+            let nl = tail.iter().position(|&b| b == b'\n');
+            if colon == usize::MAX {
+                let upto = nl.unwrap_or(tail.len());
+                if let Some(c) = tail[..upto].iter().position(|&b| b == b':') {
+                    colon = base + c;
+                }
+            }
+            break nl.map_or(rest.len(), |i| base + i);
+        };
+        let mut le = [0; 8];
+        le.copy_from_slice(word);
+        let w = u64::from_le_bytes(le);
+        // The lowest set bit of each marks the first such byte exactly.
+        let n = w ^ (ONES * u64::from(b'\n'));
+        let c = w ^ (ONES * u64::from(b':'));
+        let nls = n.wrapping_sub(ONES) & !n & HIGH;
+        let colons = c.wrapping_sub(ONES) & !c & HIGH;
+        if colon == usize::MAX && colons != 0 {
+            let at = (colons.trailing_zeros() / 8) as usize;
+            // Past this word's `\n`, it is the next line's.
+            if nls == 0 || at < (nls.trailing_zeros() / 8) as usize {
+                colon = base + at;
+            }
+        }
+        if nls != 0 {
+            break base + (nls.trailing_zeros() / 8) as usize;
+        }
+        base += 8;
+    };
+    let next = if nl < rest.len() {
+        pos + nl + 1
+    } else {
+        buf.len()
+    };
+    let end = nl - usize::from(nl > 0 && rest[nl - 1] == b'\r');
+    if end == 0 {
+        return None;
+    }
+    let line = &rest[..end];
+    // A header's first colon is not its first byte (and, being no `\r`,
+    // lies before `end`).
+    let line = if colon > 0 && colon < end {
+        Line::Header(
+            Value(&line[..colon]),
+            Value(&line[value_start(line, colon)..]),
+        )
+    } else {
+        Line::Text(Value(line))
+    };
+    Some((line, next))
+}
+
 /// The lines of a message: read off its bytes on demand, or, for a legacy
 /// `Command` answer, from the table the decoder built.
 enum LinesInner<'a> {
@@ -356,9 +414,9 @@ impl<'a> Iterator for Lines<'a> {
     fn next(&mut self) -> Option<Line<'a>> {
         match &mut self.0 {
             LinesInner::Wire { buf, pos } => {
-                let (content, next) = next_line(buf, *pos)?;
+                let (line, next) = next_split_line(buf, *pos)?;
                 *pos = next;
-                Some(split_line(content))
+                Some(line)
             }
             LinesInner::Table { buf, entries } => entries.next().map(|e| e.line(buf)),
         }
@@ -637,5 +695,63 @@ impl Banner {
 impl fmt::Debug for Banner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Banner").field(&self.line()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines as [`next_line`] and [`header_parts`] find them: the
+    /// definition [`next_split_line`] must match.
+    fn reference(buf: &[u8]) -> Vec<(Line<'_>, usize)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some((content, next)) = next_line(buf, pos) {
+            let line = match header_parts(content) {
+                Some((colon, value)) => {
+                    Line::Header(Value(&content[..colon]), Value(&content[value..]))
+                }
+                None => Line::Text(Value(content)),
+            };
+            out.push((line, next));
+            pos = next;
+        }
+        out
+    }
+
+    fn split(buf: &[u8]) -> Vec<(Line<'_>, usize)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some((line, next)) = next_split_line(buf, pos) {
+            out.push((line, next));
+            pos = next;
+        }
+        out
+    }
+
+    #[test]
+    fn one_pass_lines_across_word_edges() {
+        for key in 0..20 {
+            for value in 0..20 {
+                for ending in [&b"\r\n"[..], b"\n", b"\r", b""] {
+                    let mut buf = vec![b'k'; key];
+                    buf.extend_from_slice(b": ");
+                    buf.extend(std::iter::repeat_n(b'v', value));
+                    buf.extend_from_slice(b":x");
+                    buf.extend_from_slice(ending);
+                    buf.extend_from_slice(b"next: line\r\n\r\n");
+                    assert_eq!(split(&buf), reference(&buf), "{key} {value} {ending:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_lines_are_the_lines(buf in proptest::collection::vec(
+            proptest::sample::select(&b"\n\r:: ab"[..]), 0..200)) {
+            proptest::prop_assert_eq!(split(&buf), reference(&buf));
+        }
     }
 }
