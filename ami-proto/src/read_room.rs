@@ -13,8 +13,12 @@ const STEP: usize = 64 * 1024;
 /// request takes a new block.
 const MIN_ROOM: usize = 4 * 1024;
 
-/// Retired blocks kept for reuse.
-const POOL: usize = 2;
+/// Retired blocks kept for reuse, as long as messages refer to them (a
+/// consumer that lags a few blocks behind)…
+const RETIRED: usize = 16;
+/// …and of those, how many free ones (nothing refers to them) beyond the
+/// one reused: idle memory.
+const FREE: usize = 1;
 
 /// Initialised room at the end of a [`Decoder`](crate::Decoder)'s buffer,
 /// to read into with [`Decoder::read_buf`](crate::Decoder::read_buf) and
@@ -24,10 +28,12 @@ const POOL: usize = 2;
 /// [`feed`](crate::Decoder::feed)).
 ///
 /// The room comes in blocks (about the size of the largest read asked
-/// for). A block is zeroed once, a read's worth at a time, as the reads
-/// reach it, and then read into as often as it has room; a block whose
-/// messages have all been dropped is reused rather than allocated again,
-/// so a steady stream keeps touching the same memory. When a new block is
+/// for), read into as often as they have room. A new block comes zeroed
+/// from the allocator; a block whose messages have all been dropped is
+/// reused rather than allocated again (zeroed once more, a read's worth at
+/// a time, as the reads reach it), so a steady stream keeps touching the
+/// same memory. Up to 16 retired blocks still referred to by messages are
+/// watched for reuse, and at most one free block besides is kept idle. When a new block is
 /// taken, the partial message at the end of the old one (if any) moves to
 /// its front. [`Connection`](crate::Connection) keeps one of these for its
 /// decoder ([`Connection::read_buf`](crate::Connection::read_buf)).
@@ -122,26 +128,51 @@ impl ReadRoom {
             .div_ceil(STEP)
             .saturating_mul(STEP);
         let first = self.allocated == 0;
-        let reused = self.retired.iter_mut().position(|old| {
+        // The first free retired block is reused; beyond `FREE` more free
+        // ones, the oldest go (idle memory); the others are still referred
+        // to by messages, and kept in case those are dropped in time.
+        let mut reused = None;
+        let mut free = 0;
+        let mut i = 0;
+        while i < self.retired.len() {
+            let old = &mut self.retired[i];
             old.clear();
-            old.try_reclaim(size)
-        });
-        let mut block = match reused {
-            Some(i) => self.retired.remove(i),
+            if old.try_reclaim(size) {
+                if reused.is_none() {
+                    reused = Some(self.retired.remove(i));
+                    continue;
+                }
+                free += 1;
+                if free > FREE {
+                    self.retired.remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let block = match reused {
+            Some(mut block) => {
+                // Zeroed as the reads reach it (`room_after`).
+                block.extend_from_slice(buf);
+                block
+            }
             None => {
                 self.allocated += 1;
-                BytesMut::with_capacity(size)
+                // Fresh memory comes zeroed from the allocator (the pages
+                // of a large block untouched until read into).
+                let mut block = BytesMut::zeroed(size);
+                block[..carried].copy_from_slice(buf);
+                block
             }
         };
-        block.extend_from_slice(buf);
+        let mut block = block;
         *buf = block.split_to(carried);
         let old = std::mem::replace(&mut self.spare, block);
         if first {
             // `old` is no block at all.
             return;
         }
-        if self.retired.len() == POOL {
-            // Still referred to (by messages not yet dropped): let it go.
+        if self.retired.len() == RETIRED {
             self.retired.remove(0);
         }
         self.retired.push(old);
