@@ -573,6 +573,7 @@ impl Connection {
 
     /// The next event: outcomes, unsolicited messages, state changes.
     #[must_use = "events must be handled"]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -638,7 +639,17 @@ impl Connection {
         }
     }
 
+    /// Shows received bytes to the transcript, if there is one (a check
+    /// inlined into the per-message path; the rest is not).
+    #[inline]
     fn transcribe_in(&mut self, bytes: &[u8]) {
+        if self.transcript.is_some() {
+            self.transcribe_lines_in(bytes);
+        }
+    }
+
+    #[cold]
+    fn transcribe_lines_in(&mut self, bytes: &[u8]) {
         if let Some(hook) = &mut self.transcript {
             for line in transcript_lines(bytes) {
                 hook(Direction::In, line);

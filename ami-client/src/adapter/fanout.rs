@@ -460,6 +460,7 @@ impl Subscriber {
     /// The next of the items already taken from the shared buffer, if any:
     /// no lock, no wait. (A runtime's cooperative budget can be charged
     /// per batch, when this is `None`, rather than per item.)
+    #[inline]
     pub fn recv_taken(&mut self) -> Option<Incoming> {
         self.local.pop_front()
     }
