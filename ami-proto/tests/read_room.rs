@@ -163,7 +163,7 @@ fn captures_read_in_any_size_give_the_items_of_feed() {
             while at < bytes.len() {
                 let into = decoder.read_buf(&mut room, max);
                 // Reads that fill the room, and reads that do not.
-                let n = if reads % 2 == 0 {
+                let n = if reads.is_multiple_of(2) {
                     into.len()
                 } else {
                     into.len() / 3 + 1
