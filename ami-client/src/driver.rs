@@ -297,6 +297,14 @@ impl Publish for Events {
         }
     }
 
+    fn publish_iter(&self, items: impl Iterator<Item = Incoming>) {
+        let mut items = items.peekable();
+        if items.peek().is_some() {
+            self.published.store(true, Ordering::Relaxed);
+            let _ = self.publisher.publish_iter(items);
+        }
+    }
+
     fn violation(&self, violation: Violation) {
         tracing::warn!(%violation, "AMI protocol violation");
         if let Some(hook) = &self.on_violation {

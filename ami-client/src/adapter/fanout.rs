@@ -358,7 +358,19 @@ impl Publisher {
         self.publish_iter(items.drain(..))
     }
 
-    fn publish_iter(&self, items: impl Iterator<Item = Incoming>) -> usize {
+    /// Like [`publish_all`](Self::publish_all), for the items an iterator
+    /// gives (pulled under the lock: it should not wait for anything).
+    ///
+    /// ```
+    /// use ami_client::Incoming;
+    /// use ami_client::adapter::Publisher;
+    ///
+    /// let publisher = Publisher::new(10);
+    /// let mut subscriber = publisher.subscribe();
+    /// publisher.publish_iter((1..=3).map(Incoming::Lost));
+    /// assert_eq!(subscriber.try_recv(), Some(Incoming::Lost(1)));
+    /// ```
+    pub fn publish_iter(&self, items: impl Iterator<Item = Incoming>) -> usize {
         let mut wake = WakeList::default();
         {
             let mut guard = self.inner.lock();
