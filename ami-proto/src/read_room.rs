@@ -55,7 +55,7 @@ const FREE: usize = 1;
 /// let Some(Decoded::Message(m)) = decoder.decode() else { panic!() };
 /// assert_eq!(m.get("Status").unwrap(), "Fully Booted");
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ReadRoom {
     /// The room: zeroed or read-into bytes (its length) and the rest of
     /// its block (its capacity). Normally it starts right where the
@@ -66,6 +66,18 @@ pub struct ReadRoom {
     retired: Vec<BytesMut>,
     /// Blocks allocated so far.
     allocated: usize,
+}
+
+impl std::fmt::Debug for ReadRoom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The sizes, not the bytes (a block is hundreds of KiB).
+        f.debug_struct("ReadRoom")
+            .field("room", &self.spare.len())
+            .field("block_left", &self.spare.capacity())
+            .field("retired", &self.retired.len())
+            .field("allocated", &self.allocated)
+            .finish()
+    }
 }
 
 impl ReadRoom {
@@ -188,6 +200,17 @@ mod tests {
         let into = room.room_after(buf, bytes.len());
         into.copy_from_slice(bytes);
         room.fill(buf, bytes.len());
+    }
+
+    #[test]
+    fn debug_shows_sizes_not_bytes() {
+        let mut room = ReadRoom::new();
+        let mut buf = BytesMut::new();
+        let _ = room.room_after(&mut buf, 100);
+        assert_eq!(
+            format!("{room:?}"),
+            "ReadRoom { room: 65536, block_left: 65536, retired: 0, allocated: 1 }"
+        );
     }
 
     #[test]
