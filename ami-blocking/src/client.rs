@@ -105,7 +105,7 @@ fn connect(mut options: ClientOptions) -> Result<Client> {
     let mut client = Client {
         stream,
         conn,
-        read_buf: vec![0; read_size],
+        read_size,
         out: Vec::new(),
         events: VecDeque::new(),
         event_buffer,
@@ -174,7 +174,9 @@ fn connect_tcp(addr: &str, timeout: Duration) -> Result<TcpStream> {
 pub struct Client {
     stream: Stream,
     conn: Connection,
-    read_buf: Vec<u8>,
+    /// The most bytes one read takes (straight into the decoder's buffer,
+    /// [`Connection::read_buf`]).
+    read_size: usize,
     out: Vec<u8>,
     events: VecDeque<Message>,
     event_buffer: usize,
@@ -549,17 +551,17 @@ impl Client {
         self.stream.tcp().set_nonblocking(true)?;
         let mut drained = 0;
         let result = loop {
-            if drained >= self.read_buf.len() {
+            if drained >= self.read_size {
                 break Ok(());
             }
-            match self.stream.read(&mut self.read_buf) {
+            match self.stream.read(self.conn.read_buf(self.read_size)) {
                 Ok(0) => {
                     self.conn.handle_disconnect(Instant::now());
                     break Ok(());
                 }
                 Ok(n) => {
                     drained += n;
-                    self.conn.handle_input(Instant::now(), &self.read_buf[..n]);
+                    self.conn.handle_read(Instant::now(), n);
                     self.dispatch();
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
@@ -627,12 +629,12 @@ impl Client {
             }
             let wait = wake.map(|w| (w - now).max(Duration::from_millis(1)));
             self.set_read_timeout(wait)?;
-            match self.stream.read(&mut self.read_buf) {
+            match self.stream.read(self.conn.read_buf(self.read_size)) {
                 Ok(0) => self.conn.handle_disconnect(Instant::now()),
                 Ok(n) => {
                     let now = Instant::now();
                     self.last_read = now;
-                    self.conn.handle_input(now, &self.read_buf[..n]);
+                    self.conn.handle_read(now, n);
                 }
                 Err(e)
                     if matches!(

@@ -39,6 +39,18 @@ pub trait Publish {
         }
     }
 
+    /// Hands every item `items` gives to every subscriber, in order: one
+    /// run of a connection's events, pulled as they are published (no
+    /// batch in between). Default: [`publish`](Self::publish) each.
+    fn publish_iter(&self, items: impl Iterator<Item = Incoming>)
+    where
+        Self: Sized,
+    {
+        for item in items {
+            self.publish(item);
+        }
+    }
+
     /// Reports a non-fatal protocol violation (to a log). Default: ignored.
     fn violation(&self, violation: Violation) {
         let _ = violation;
@@ -74,6 +86,10 @@ impl Publish for Publisher {
     fn publish_all(&self, items: &mut Vec<Incoming>) {
         let _ = Publisher::publish_all(self, items);
     }
+
+    fn publish_iter(&self, items: impl Iterator<Item = Incoming>) {
+        let _ = Publisher::publish_iter(self, items);
+    }
 }
 
 /// The per-client bookkeeping of an async adapter's driver: waiters by
@@ -83,8 +99,6 @@ pub struct Driver<R, C> {
     waiters: HashMap<ActionHandle, R>,
     closers: Vec<C>,
     stopping: bool,
-    /// Events gathered by [`dispatch`](Self::dispatch), published together.
-    batch: Vec<Incoming>,
 }
 
 impl<R, C> Default for Driver<R, C> {
@@ -93,7 +107,6 @@ impl<R, C> Default for Driver<R, C> {
             waiters: HashMap::new(),
             closers: Vec::new(),
             stopping: false,
-            batch: Vec::new(),
         }
     }
 }
@@ -172,28 +185,44 @@ where
     }
 
     /// Hands the connection's events out: outcomes to their waiters,
-    /// messages to the subscribers — in batches (one
-    /// [`publish_all`](Publish::publish_all) per call, or per run of
-    /// messages between two outcomes, so that a waiter never hears its
-    /// answer before the events that came ahead of it are published).
+    /// messages to the subscribers — each run of messages between two
+    /// outcomes published at once, pulled from the connection as it is
+    /// ([`publish_iter`](Publish::publish_iter)), so that a waiter never
+    /// hears its answer before the events that came ahead of it are
+    /// published.
     pub fn dispatch(&mut self, conn: &mut Connection, events: &impl Publish) {
-        while let Some(event) = conn.poll_event() {
+        let mut next = conn.poll_event();
+        while let Some(event) = next.take() {
             match event {
                 Event::ActionCompleted { handle, outcome } => {
                     if let Some(waiter) = self.waiters.remove(&handle) {
-                        if !self.batch.is_empty() {
-                            events.publish_all(&mut self.batch);
-                        }
                         waiter.reply(outcome.map_err(ClientError::from));
                     }
                 }
-                Event::Message(message) => self.batch.push(Incoming::Event(message)),
+                Event::Message(message) => {
+                    // This message and those right after it; the first
+                    // other event ends the run and is handled next.
+                    let mut first = Some(Incoming::Event(message));
+                    let run = std::iter::from_fn(|| {
+                        if let Some(first) = first.take() {
+                            return Some(first);
+                        }
+                        match conn.poll_event()? {
+                            Event::Message(message) => Some(Incoming::Event(message)),
+                            other => {
+                                next = Some(other);
+                                None
+                            }
+                        }
+                    });
+                    events.publish_iter(run);
+                }
                 Event::Violation(violation) => events.violation(violation),
                 _ => {}
             }
-        }
-        if !self.batch.is_empty() {
-            events.publish_all(&mut self.batch);
+            if next.is_none() {
+                next = conn.poll_event();
+            }
         }
     }
 

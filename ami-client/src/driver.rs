@@ -297,6 +297,14 @@ impl Publish for Events {
         }
     }
 
+    fn publish_iter(&self, items: impl Iterator<Item = Incoming>) {
+        let mut items = items.peekable();
+        if items.peek().is_some() {
+            self.published.store(true, Ordering::Relaxed);
+            let _ = self.publisher.publish_iter(items);
+        }
+    }
+
     fn violation(&self, violation: Violation) {
         tracing::warn!(%violation, "AMI protocol violation");
         if let Some(hook) = &self.on_violation {
@@ -330,7 +338,7 @@ async fn establish<R: Runtime>(
         let hook = hook.clone();
         conn.set_transcript(Some(Box::new(move |dir, line| (lock(&hook))(dir, line))));
     }
-    let mut buf = vec![0; options.read_size()];
+    let read_size = options.read_size();
     let mut out = Vec::new();
     let mut timer = R::timer();
     loop {
@@ -351,7 +359,9 @@ async fn establish<R: Runtime>(
             timer.set_at(at);
         }
         let read = poll_fn(|cx| {
-            if let Poll::Ready(read) = Pin::new(&mut stream).poll_read(cx, &mut buf) {
+            // Straight into the decoder's buffer: `handle_read` takes it.
+            if let Poll::Ready(read) = Pin::new(&mut stream).poll_read(cx, conn.read_buf(read_size))
+            {
                 return Poll::Ready(Some(read));
             }
             if deadline.is_some() && timer.poll_fired(cx).is_ready() {
@@ -362,26 +372,33 @@ async fn establish<R: Runtime>(
         .await;
         match read {
             Some(Ok(0) | Err(_)) => conn.handle_disconnect(R::now()),
-            Some(Ok(n)) => conn.handle_input(R::now(), &buf[..n]),
+            Some(Ok(n)) => conn.handle_read(R::now(), n),
             None => conn.handle_timeout(R::now()),
         }
     }
 }
 
-/// Reads what the socket holds without waiting for more, up to `buf`'s
-/// length: one wake's worth of input. `Ok(0)` is the end of the stream.
-/// Never keeps bytes across a `Pending`.
+/// Reads what the socket holds without waiting for more, up to `max`
+/// bytes, straight into the connection's decoder (each read is handed to
+/// it, [`Connection::handle_read`], at `now`): one wake's worth of input.
+/// Returns how many bytes it read; `Ok(0)` is the end of the stream, which
+/// the caller hands on. Never keeps bytes across a `Pending`.
 fn poll_read_available<S: Io + Unpin>(
     stream: &mut S,
     cx: &mut Context<'_>,
-    buf: &mut [u8],
+    conn: &mut Connection,
+    max: usize,
+    now: &impl Fn() -> Instant,
 ) -> Poll<io::Result<usize>> {
     let mut filled = 0;
     loop {
-        match Pin::new(&mut *stream).poll_read(cx, &mut buf[filled..]) {
+        match Pin::new(&mut *stream).poll_read(cx, conn.read_buf(max - filled)) {
             Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    conn.handle_read(now(), n);
+                }
                 filled += n;
-                if n == 0 || filled == buf.len() {
+                if n == 0 || filled >= max {
                     // The end of the stream comes as `Ok(0)` next time.
                     return Poll::Ready(Ok(filled));
                 }
@@ -464,7 +481,7 @@ impl<R: Runtime> Driver<R> {
         // few system calls and wake-ups (64 KiB reads made the 200 000-event
         // benchmark corpus 1.3–1.5× slower end to end); a trickle of events
         // only ever touches the buffer's first pages.
-        let mut buf = vec![0; self.options.read_size()];
+        let read_size = self.options.read_size();
         let mut out = Vec::new();
         let mut written = 0;
         let mut needs_flush = false;
@@ -526,7 +543,8 @@ impl<R: Runtime> Driver<R> {
                 // With backpressure, the socket is read only while the
                 // subscribers have room.
                 if publisher.poll_room(cx).is_ready()
-                    && let Poll::Ready(read) = poll_read_available(stream, cx, &mut buf)
+                    && let Poll::Ready(read) =
+                        poll_read_available(stream, cx, conn, read_size, &R::now)
                 {
                     wake.read = Some(read);
                     ready = true;
@@ -560,10 +578,9 @@ impl<R: Runtime> Driver<R> {
             })
             .await;
             let now = R::now();
-            match wake.read {
-                Some(Ok(0) | Err(_)) => conn.handle_disconnect(now),
-                Some(Ok(n)) => conn.handle_input(now, &buf[..n]),
-                None => {}
+            // What was read is the connection's already.
+            if let Some(Ok(0) | Err(_)) = wake.read {
+                conn.handle_disconnect(now);
             }
             match wake.wrote {
                 Some(Ok(n)) => {

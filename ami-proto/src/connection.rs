@@ -17,6 +17,7 @@ use crate::outcome::{
     ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation,
 };
 use crate::pending::{InFlight, Pending, Role, Stage};
+use crate::read_room::ReadRoom;
 
 /// Per-action options for [`Connection::send_action_with`].
 ///
@@ -167,6 +168,8 @@ enum State {
 pub struct Connection {
     config: Config,
     decoder: Decoder,
+    /// Where the socket reads go ([`read_buf`](Self::read_buf)).
+    room: ReadRoom,
     state: State,
     transmit: Vec<u8>,
     events: VecDeque<Event>,
@@ -212,6 +215,7 @@ impl Connection {
         Self {
             config,
             decoder,
+            room: ReadRoom::new(),
             state: State::AwaitingBanner,
             transmit: Vec::new(),
             events: VecDeque::new(),
@@ -323,6 +327,60 @@ impl Connection {
             return;
         }
         self.decoder.feed(bytes);
+        self.decode_input(now);
+    }
+
+    /// Room to read the socket into, at most `max` bytes (empty only when
+    /// `max` is 0): the end of the decoder's own buffer
+    /// ([`Decoder::read_buf`]), so that the bytes are not copied. After the
+    /// read, call [`handle_read`](Self::handle_read) with how many bytes it
+    /// gave, or [`handle_disconnect`](Self::handle_disconnect) at end of
+    /// file. A new `read_buf` before `handle_read` forgets what was read
+    /// into the last room.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::time::Instant;
+    /// use ami_proto::{Config, Connection, Event};
+    ///
+    /// let t0 = Instant::now();
+    /// let mut conn = Connection::new(Config::default(), t0);
+    /// let mut socket: &[u8] = b"Asterisk Call Manager/11.0.0\r\nEvent: FullyBooted\r\n\r\n";
+    /// loop {
+    ///     let n = socket.read(conn.read_buf(16))?;
+    ///     if n == 0 {
+    ///         conn.handle_disconnect(t0);
+    ///         break;
+    ///     }
+    ///     conn.handle_read(t0, n);
+    /// }
+    /// let mut events = std::iter::from_fn(|| conn.poll_event());
+    /// assert!(matches!(events.next(), Some(Event::Connected(_))));
+    /// assert!(matches!(events.next(), Some(Event::Authenticated)));
+    /// assert!(matches!(events.next(), Some(Event::Message(m)) if m.name().unwrap() == "FullyBooted"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_buf(&mut self, max: usize) -> &mut [u8] {
+        self.decoder.read_buf(&mut self.room, max)
+    }
+
+    /// Takes the first `n` bytes of the room [`read_buf`](Self::read_buf)
+    /// last gave out, which a socket read filled: the same as
+    /// [`handle_input`](Self::handle_input) with those bytes, without
+    /// copying them. After the connection has closed, they are dropped.
+    ///
+    /// # Panics
+    /// If `n` is larger than that room.
+    pub fn handle_read(&mut self, now: Instant, n: usize) {
+        if self.is_closed() {
+            return;
+        }
+        self.decoder.filled(&mut self.room, n);
+        self.decode_input(now);
+    }
+
+    /// Handles every item the decoder has.
+    fn decode_input(&mut self, now: Instant) {
         while let Some(item) = self.decoder.decode() {
             self.on_item(now, item);
             if self.is_closed() {
@@ -515,6 +573,7 @@ impl Connection {
 
     /// The next event: outcomes, unsolicited messages, state changes.
     #[must_use = "events must be handled"]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -580,7 +639,17 @@ impl Connection {
         }
     }
 
+    /// Shows received bytes to the transcript, if there is one (a check
+    /// inlined into the per-message path; the rest is not).
+    #[inline]
     fn transcribe_in(&mut self, bytes: &[u8]) {
+        if self.transcript.is_some() {
+            self.transcribe_lines_in(bytes);
+        }
+    }
+
+    #[cold]
+    fn transcribe_lines_in(&mut self, bytes: &[u8]) {
         if let Some(hook) = &mut self.transcript {
             for line in transcript_lines(bytes) {
                 hook(Direction::In, line);

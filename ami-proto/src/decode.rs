@@ -270,6 +270,52 @@ impl Decoder {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Room to read the next bytes of the stream into, at the end of the
+    /// decoder's own buffer: at most `max` bytes (empty only when `max` is
+    /// 0), initialised, kept in `room`. Read into it, then call
+    /// [`filled`](Self::filled) with how many bytes the read gave; the
+    /// items are the same as [`feed`](Self::feed) with those bytes would
+    /// give, and the bytes are not copied. Asking for room again before
+    /// `filled` forgets what was read into the last room.
+    ///
+    /// ```
+    /// use ami_proto::{Decoded, Decoder, ReadRoom};
+    /// use std::io::Read;
+    ///
+    /// let mut socket: &[u8] = b"Response: Success\r\nPing: Pong\r\n\r\n";
+    /// let (mut decoder, mut room) = (Decoder::new(), ReadRoom::new());
+    /// let n = socket.read(decoder.read_buf(&mut room, 64 * 1024))?;
+    /// decoder.filled(&mut room, n);
+    /// let Some(Decoded::Message(m)) = decoder.decode() else { panic!() };
+    /// assert_eq!(m.get("Ping").unwrap(), "Pong");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_buf<'r>(&mut self, room: &'r mut crate::ReadRoom, max: usize) -> &'r mut [u8] {
+        room.room_after(&mut self.buf, max)
+    }
+
+    /// Appends the first `n` bytes of the room [`read_buf`](Self::read_buf)
+    /// last gave out (what a read put there), as [`feed`](Self::feed)
+    /// would. Call [`decode`](Self::decode) until it returns `None`
+    /// afterwards.
+    ///
+    /// ```
+    /// use ami_proto::{Decoder, ReadRoom};
+    ///
+    /// let (mut decoder, mut room) = (Decoder::new(), ReadRoom::new());
+    /// let into = decoder.read_buf(&mut room, 100);
+    /// into[..12].copy_from_slice(b"Event: X\r\n\r\n");
+    /// decoder.filled(&mut room, 12);
+    /// assert_eq!(decoder.buffered_len(), 12);
+    /// assert!(decoder.decode().is_some());
+    /// ```
+    ///
+    /// # Panics
+    /// If `n` is larger than that room.
+    pub fn filled(&mut self, room: &mut crate::ReadRoom, n: usize) {
+        room.fill(&mut self.buf, n);
+    }
+
     /// How many bytes are buffered and not yet returned as items.
     #[must_use]
     pub fn buffered_len(&self) -> usize {

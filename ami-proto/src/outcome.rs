@@ -26,19 +26,39 @@ impl ActionHandle {
 ///
 /// Command output reads the same for both server formats through
 /// [`Response::output`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response {
+    /// Boxed: every [`Event`] is as large as its largest variant, and
+    /// events (one per message received) are moved several times each on
+    /// their way out; responses are few.
+    parts: Box<Parts>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Parts {
     message: Message,
     events: Vec<Message>,
     completion: Option<Message>,
 }
 
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("message", &self.parts.message)
+            .field("events", &self.parts.events)
+            .field("completion", &self.parts.completion)
+            .finish()
+    }
+}
+
 impl Response {
     pub(crate) fn new(message: Message, events: Vec<Message>, completion: Option<Message>) -> Self {
         Self {
-            message,
-            events,
-            completion,
+            parts: Box::new(Parts {
+                message,
+                events,
+                completion,
+            }),
         }
     }
 
@@ -62,14 +82,17 @@ impl Response {
     /// The response message itself.
     #[must_use]
     pub fn message(&self) -> &Message {
-        &self.message
+        &self.parts.message
     }
 
     /// The `Response` header: `Success`, `Error`, `Follows`, `Goodbye` …
     /// (empty for the header-less answers of old servers).
     #[must_use]
     pub fn status(&self) -> Value<'_> {
-        self.message.get("Response").unwrap_or(Value::new(b""))
+        self.parts
+            .message
+            .get("Response")
+            .unwrap_or(Value::new(b""))
     }
 
     /// Whether Asterisk said `Response: Error`, or an async Originate's
@@ -77,6 +100,7 @@ impl Response {
     #[must_use]
     pub fn is_error(&self) -> bool {
         let failed_originate = self
+            .parts
             .completion
             .as_ref()
             .filter(|c| {
@@ -93,27 +117,27 @@ impl Response {
     /// The `Message` header, Asterisk's human-readable explanation.
     #[must_use]
     pub fn text(&self) -> Option<Value<'_>> {
-        self.message.get("Message")
+        self.parts.message.get("Message")
     }
 
     /// The first value of a header of the response (ASCII case ignored).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value<'_>> {
-        self.message.get(key)
+        self.parts.message.get(key)
     }
 
     /// The events of an event list, in arrival order, without the
     /// completing `…Complete` event.
     #[must_use]
     pub fn events(&self) -> &[Message] {
-        &self.events
+        &self.parts.events
     }
 
     /// The event that completed the action: a list's `…Complete` event, or
     /// an async Originate's `OriginateResponse`.
     #[must_use]
     pub fn completion(&self) -> Option<&Message> {
-        self.completion.as_ref()
+        self.parts.completion.as_ref()
     }
 
     /// The output lines of a `Command`, the same for both server formats:
@@ -125,17 +149,18 @@ impl Response {
     /// `Output: ` line after output that had colour codes; both are kept.
     /// Asterisk ≤ 13 sends no line at all for empty output.
     pub fn output(&self) -> Box<dyn Iterator<Item = Value<'_>> + '_> {
-        if self.message.is_legacy_command() {
-            Box::new(self.message.text_lines())
+        if self.parts.message.is_legacy_command() {
+            Box::new(self.parts.message.text_lines())
         } else {
-            Box::new(self.message.get_all("Output"))
+            Box::new(self.parts.message.get_all("Output"))
         }
     }
 
     /// Takes the response apart: message, list events, completion.
     #[must_use]
     pub fn into_parts(self) -> (Message, Vec<Message>, Option<Message>) {
-        (self.message, self.events, self.completion)
+        let parts = *self.parts;
+        (parts.message, parts.events, parts.completion)
     }
 }
 

@@ -358,16 +358,32 @@ impl Publisher {
         self.publish_iter(items.drain(..))
     }
 
-    fn publish_iter(&self, items: impl Iterator<Item = Incoming>) -> usize {
+    /// Like [`publish_all`](Self::publish_all), for the items an iterator
+    /// gives (pulled under the lock: it should not wait for anything).
+    ///
+    /// ```
+    /// use ami_client::Incoming;
+    /// use ami_client::adapter::Publisher;
+    ///
+    /// let publisher = Publisher::new(10);
+    /// let mut subscriber = publisher.subscribe();
+    /// publisher.publish_iter((1..=3).map(Incoming::Lost));
+    /// assert_eq!(subscriber.try_recv(), Some(Incoming::Lost(1)));
+    /// ```
+    pub fn publish_iter(&self, items: impl Iterator<Item = Incoming>) -> usize {
         let mut wake = WakeList::default();
         {
-            let mut state = self.inner.lock();
-            if state.closed || state.live == 0 {
+            let mut guard = self.inner.lock();
+            if guard.closed || guard.live == 0 {
                 // Nobody to tell (dropped after the lock is released).
-                drop(state);
+                drop(guard);
                 items.for_each(drop);
                 return 0;
             }
+            let state = &mut *guard;
+            // Room for the batch at once, within the bound.
+            let fits = state.capacity.saturating_sub(state.queue.len());
+            state.queue.reserve(items.size_hint().0.min(fits));
             let mut any = false;
             for item in items {
                 state.push(item);
@@ -456,6 +472,7 @@ impl Subscriber {
     /// The next of the items already taken from the shared buffer, if any:
     /// no lock, no wait. (A runtime's cooperative budget can be charged
     /// per batch, when this is `None`, rather than per item.)
+    #[inline]
     pub fn recv_taken(&mut self) -> Option<Incoming> {
         self.local.pop_front()
     }
@@ -530,6 +547,24 @@ impl Subscriber {
             self.local
                 .push_back(Incoming::Lost(state.head - cursor.next));
             cursor.next = state.head;
+        }
+        if cursor.next == state.head {
+            // The oldest items that only this subscriber has yet to read
+            // (all of them, with one subscriber): moved out in one go.
+            let run = state
+                .queue
+                .iter()
+                .take(BATCH - self.local.len())
+                .take_while(|slot| slot.unread == 1)
+                .count();
+            let mut freed = 0;
+            self.local.extend(state.queue.drain(..run).map(|slot| {
+                freed += slot.cost;
+                slot.item
+            }));
+            state.head += run as u64;
+            cursor.next += run as u64;
+            state.bytes -= freed;
         }
         while self.local.len() < BATCH {
             let index = (cursor.next - state.head) as usize;

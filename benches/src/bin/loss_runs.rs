@@ -23,8 +23,12 @@
 //!
 //! ```text
 //! CARGO_TARGET_DIR=target/bench cargo run --release -p ami-benches --bin loss_runs -- \
-//!     [--runs 20] [--workload corpus|real|both] [--messages 200000] [--real-bytes 100000000]
+//!     [--runs 20] [--workload corpus|real|both] [--messages 200000] [--real-bytes 100000000] \
+//!     [--client raw|blocking|tokio-ct|tokio-mt|smol]...
 //! ```
+//!
+//! `--client` (repeated) runs only those contenders, for a profiler or
+//! `perf stat`; their rows still need the raw read's for the ratios.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,12 +52,18 @@ struct Args {
     workloads: Vec<Workload>,
     messages: usize,
     real_bytes: usize,
+    /// The contenders to run (`--client`), by short name; empty: all.
+    clients: Vec<String>,
 }
+
+/// The contenders' short names for `--client`, in table order.
+const CLIENTS: [&str; 5] = ["raw", "blocking", "tokio-ct", "tokio-mt", "smol"];
 
 fn usage() -> ! {
     eprintln!(
         "usage: loss_runs [--runs N (20)] [--workload corpus|real|both (both)] \
-         [--messages N (200000, corpus)] [--real-bytes N (100000000)]"
+         [--messages N (200000, corpus)] [--real-bytes N (100000000)] \
+         [--client raw|blocking|tokio-ct|tokio-mt|smol]..."
     );
     std::process::exit(2)
 }
@@ -64,6 +74,7 @@ fn parse_args() -> Args {
         workloads: vec![Workload::Corpus, Workload::Real],
         messages: 200_000,
         real_bytes: real_stream::DEFAULT_BYTES,
+        clients: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -77,6 +88,13 @@ fn parse_args() -> Args {
             "--runs" => args.runs = number(value()).max(1),
             "--messages" => args.messages = number(value()).max(1),
             "--real-bytes" => args.real_bytes = number(value()),
+            "--client" => {
+                let name = value();
+                if !CLIENTS.contains(&name.as_str()) {
+                    usage();
+                }
+                args.clients.push(name);
+            }
             "--workload" => {
                 args.workloads = match value().as_str() {
                     "corpus" => vec![Workload::Corpus],
@@ -170,7 +188,7 @@ fn run_workload(
     let addr = server.addr();
     let url = server.url();
 
-    let contenders: Vec<(&str, Run<'_>)> = vec![
+    let all: Vec<(&str, Run<'_>)> = vec![
         (
             "raw `TcpStream` read + `memmem` (baseline)",
             Box::new(|| {
@@ -202,6 +220,12 @@ fn run_workload(
         ),
     ];
 
+    let contenders: Vec<(&str, Run<'_>)> = all
+        .into_iter()
+        .zip(CLIENTS)
+        .filter(|(_, short)| args.clients.is_empty() || args.clients.iter().any(|c| c == short))
+        .map(|(contender, _)| contender)
+        .collect();
     eprintln!("{title}: {messages} messages, {} bytes", shape.bytes);
     let mut records: Vec<Record> = contenders.iter().map(|_| Record::default()).collect();
     for run in 0..args.runs {
@@ -250,8 +274,12 @@ fn run_workload(
         v[v.len() / 2]
     };
     let rate = |s: &Seen| messages as f64 / s.elapsed.as_secs_f64();
+    // The raw read is the first contender, when it runs.
+    let with_raw = args.clients.is_empty() || args.clients.iter().any(|c| c == "raw");
+    let no_runs = Record::default();
+    let raw = if with_raw { &records[0] } else { &no_runs };
     let raw_median = {
-        let mut v: Vec<f64> = records[0].seen.iter().map(rate).collect();
+        let mut v: Vec<f64> = raw.seen.iter().map(rate).collect();
         if v.is_empty() {
             f64::NAN
         } else {
@@ -293,7 +321,7 @@ fn run_workload(
         let mut paired: Vec<f64> = record
             .runs
             .iter()
-            .zip(&records[0].runs)
+            .zip(&raw.runs)
             .filter_map(|(c, r)| {
                 Some(r.as_ref()?.elapsed.as_secs_f64() / c.as_ref()?.elapsed.as_secs_f64())
             })
