@@ -17,7 +17,6 @@ use crate::outcome::{
     ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation,
 };
 use crate::pending::{InFlight, Pending, Role, Stage};
-use crate::read_room::ReadRoom;
 
 /// Per-action options for [`Connection::send_action_with`].
 ///
@@ -169,7 +168,6 @@ pub struct Connection {
     config: Config,
     decoder: Decoder,
     /// Where the socket reads go ([`read_buf`](Self::read_buf)).
-    room: ReadRoom,
     state: State,
     transmit: Vec<u8>,
     events: VecDeque<Event>,
@@ -215,7 +213,6 @@ impl Connection {
         Self {
             config,
             decoder,
-            room: ReadRoom::new(),
             state: State::AwaitingBanner,
             transmit: Vec::new(),
             events: VecDeque::new(),
@@ -361,7 +358,7 @@ impl Connection {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn read_buf(&mut self, max: usize) -> &mut [u8] {
-        self.decoder.read_buf(&mut self.room, max)
+        self.decoder.read_buf(max)
     }
 
     /// Takes the first `n` bytes of the room [`read_buf`](Self::read_buf)
@@ -375,7 +372,7 @@ impl Connection {
         if self.is_closed() {
             return;
         }
-        self.decoder.filled(&mut self.room, n);
+        self.decoder.filled(n);
         self.decode_input(now);
     }
 

@@ -10,6 +10,7 @@ use crate::error::{DecodeError, DecodeErrorKind};
 use crate::message::{
     Banner, Entry, Line, Message, MessageKind, find_byte, first_header, header_parts,
 };
+use crate::read_room::ReadRoom;
 
 /// The end of a legacy (Asterisk ≤ 13) `Command` body.
 pub(crate) const END_COMMAND: &[u8] = b"--END COMMAND--";
@@ -158,6 +159,8 @@ pub struct Decoder {
     crlf_end: EndFinder,
     /// `\n\n`: a line ending followed by an empty bare-LF line.
     lf_end: EndFinder,
+    /// The room [`read_buf`](Self::read_buf) gives out.
+    room: ReadRoom,
 }
 
 /// A `memmem` search for one form of message end that remembers what it
@@ -252,6 +255,7 @@ impl Decoder {
                 .min(limits.max_headers.saturating_mul(2)),
             crlf_end: EndFinder::new(b"\n\r\n"),
             lf_end: EndFinder::new(b"\n\n"),
+            room: ReadRoom::default(),
         }
     }
 
@@ -272,26 +276,26 @@ impl Decoder {
 
     /// Room to read the next bytes of the stream into, at the end of the
     /// decoder's own buffer: at most `max` bytes (empty only when `max` is
-    /// 0), initialised, kept in `room`. Read into it, then call
+    /// 0), initialised. Read into it, then call
     /// [`filled`](Self::filled) with how many bytes the read gave; the
     /// items are the same as [`feed`](Self::feed) with those bytes would
     /// give, and the bytes are not copied. Asking for room again before
     /// `filled` forgets what was read into the last room.
     ///
     /// ```
-    /// use ami_proto::{Decoded, Decoder, ReadRoom};
+    /// use ami_proto::{Decoded, Decoder};
     /// use std::io::Read;
     ///
     /// let mut socket: &[u8] = b"Response: Success\r\nPing: Pong\r\n\r\n";
-    /// let (mut decoder, mut room) = (Decoder::new(), ReadRoom::new());
-    /// let n = socket.read(decoder.read_buf(&mut room, 64 * 1024))?;
-    /// decoder.filled(&mut room, n);
+    /// let mut decoder = Decoder::new();
+    /// let n = socket.read(decoder.read_buf(64 * 1024))?;
+    /// decoder.filled(n);
     /// let Some(Decoded::Message(m)) = decoder.decode() else { panic!() };
     /// assert_eq!(m.get("Ping").unwrap(), "Pong");
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn read_buf<'r>(&mut self, room: &'r mut crate::ReadRoom, max: usize) -> &'r mut [u8] {
-        room.room_after(&mut self.buf, max)
+    pub fn read_buf(&mut self, max: usize) -> &mut [u8] {
+        self.room.room_after(&mut self.buf, max)
     }
 
     /// Appends the first `n` bytes of the room [`read_buf`](Self::read_buf)
@@ -300,20 +304,20 @@ impl Decoder {
     /// afterwards.
     ///
     /// ```
-    /// use ami_proto::{Decoder, ReadRoom};
+    /// use ami_proto::Decoder;
     ///
-    /// let (mut decoder, mut room) = (Decoder::new(), ReadRoom::new());
-    /// let into = decoder.read_buf(&mut room, 100);
+    /// let mut decoder = Decoder::new();
+    /// let into = decoder.read_buf(100);
     /// into[..12].copy_from_slice(b"Event: X\r\n\r\n");
-    /// decoder.filled(&mut room, 12);
+    /// decoder.filled(12);
     /// assert_eq!(decoder.buffered_len(), 12);
     /// assert!(decoder.decode().is_some());
     /// ```
     ///
     /// # Panics
     /// If `n` is larger than that room.
-    pub fn filled(&mut self, room: &mut crate::ReadRoom, n: usize) {
-        room.fill(&mut self.buf, n);
+    pub fn filled(&mut self, n: usize) {
+        self.room.fill(&mut self.buf, n);
     }
 
     /// How many bytes are buffered and not yet returned as items.

@@ -132,7 +132,6 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use message::{Banner, Line, Lines, Message, MessageKind, Value, is_secret_key};
 pub use outcome::{ActionError, ActionHandle, CloseReason, Direction, Event, Response, Violation};
 pub use queue_rule::{PenaltyChange, PenaltyRule, QueueRuleError, RuleList, queue_rules};
-pub use read_room::ReadRoom;
 pub use server::encode_banner;
 #[cfg(feature = "serde")]
 pub use wire_json::ValueBuf;

@@ -21,8 +21,8 @@ const RETIRED: usize = 16;
 const FREE: usize = 1;
 
 /// Initialised room at the end of a [`Decoder`](crate::Decoder)'s buffer,
-/// to read into with [`Decoder::read_buf`](crate::Decoder::read_buf) and
-/// hand over with [`Decoder::filled`](crate::Decoder::filled): what a socket
+/// which [`Decoder::read_buf`](crate::Decoder::read_buf) gives out and
+/// [`Decoder::filled`](crate::Decoder::filled) hands over: what a socket
 /// reads into it becomes the decoder's without being copied, and the
 /// messages decoded from it share it (each is a slice of it, as with
 /// [`feed`](crate::Decoder::feed)).
@@ -33,30 +33,11 @@ const FREE: usize = 1;
 /// reused rather than allocated again (zeroed once more, a read's worth at
 /// a time, as the reads reach it), so a steady stream keeps touching the
 /// same memory. Up to 16 retired blocks still referred to by messages are
-/// watched for reuse, and at most one free block besides is kept idle. When a new block is
-/// taken, the partial message at the end of the old one (if any) moves to
-/// its front. [`Connection`](crate::Connection) keeps one of these for its
-/// decoder ([`Connection::read_buf`](crate::Connection::read_buf)).
-///
-/// ```
-/// use ami_proto::{Decoded, Decoder, ReadRoom};
-///
-/// let mut decoder = Decoder::new();
-/// let mut room = ReadRoom::new();
-/// let mut socket: &[u8] = b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n";
-/// loop {
-///     // Any `Read` (or a runtime's `poll_read`) reads into the room.
-///     let n = std::io::Read::read(&mut socket, decoder.read_buf(&mut room, 16)).unwrap();
-///     if n == 0 {
-///         break;
-///     }
-///     decoder.filled(&mut room, n);
-/// }
-/// let Some(Decoded::Message(m)) = decoder.decode() else { panic!() };
-/// assert_eq!(m.get("Status").unwrap(), "Fully Booted");
-/// ```
+/// watched for reuse, and at most one free block besides is kept idle.
+/// When a new block is taken, the partial message at the end of the old
+/// one (if any) moves to its front.
 #[derive(Default)]
-pub struct ReadRoom {
+pub(crate) struct ReadRoom {
     /// The room: zeroed or read-into bytes (its length) and the rest of
     /// its block (its capacity). Normally it starts right where the
     /// decoder's buffer ends, in the same block.
@@ -82,8 +63,8 @@ impl std::fmt::Debug for ReadRoom {
 
 impl ReadRoom {
     /// Room with no block yet: the first request allocates one.
-    #[must_use]
-    pub fn new() -> Self {
+    #[cfg(test)]
+    fn new() -> Self {
         Self::default()
     }
 

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Instant;
 
-use ami_proto::{Config, Connection, Decoded, Decoder, Event, Limits, ReadRoom};
+use ami_proto::{Config, Connection, Decoded, Decoder, Event, Limits};
 use common::*;
 use proptest::prelude::*;
 
@@ -75,7 +75,6 @@ fn op() -> impl Strategy<Value = Op> {
 /// the messages kept, which must still hold their bytes at the end.
 fn read_with(limits: Limits, bytes: &[u8], ops: &[Op]) -> (Vec<Decoded>, Vec<Decoded>) {
     let mut decoder = Decoder::with_limits(limits);
-    let mut room = ReadRoom::new();
     let mut at = 0;
     let mut items = Vec::new();
     // Kept items, alongside a copy of what they held when decoded.
@@ -99,14 +98,14 @@ fn read_with(limits: Limits, bytes: &[u8], ops: &[Op]) -> (Vec<Decoded>, Vec<Dec
         match op {
             Op::Read { max, take, again } => {
                 if again {
-                    decoder.read_buf(&mut room, max).fill(b'#');
+                    decoder.read_buf(max).fill(b'#');
                 }
-                let into = decoder.read_buf(&mut room, max);
+                let into = decoder.read_buf(max);
                 assert!(into.len() <= max);
                 assert!(max == 0 || !into.is_empty());
                 let n = into.len().min(take).min(bytes.len() - at);
                 into[..n].copy_from_slice(&bytes[at..at + n]);
-                decoder.filled(&mut room, n);
+                decoder.filled(n);
                 at += n;
             }
             Op::Feed { len } => {
@@ -156,12 +155,11 @@ fn captures_read_in_any_size_give_the_items_of_feed() {
     for max in [1, 7, 1000, 4096, 64 * 1024, 100_000, 512 * 1024] {
         for keep_every in [1, 3, usize::MAX] {
             let mut decoder = Decoder::new();
-            let mut room = ReadRoom::new();
             let (mut items, mut kept) = (Vec::new(), Vec::new());
             let mut at = 0;
             let mut reads = 0usize;
             while at < bytes.len() {
-                let into = decoder.read_buf(&mut room, max);
+                let into = decoder.read_buf(max);
                 // Reads that fill the room, and reads that do not.
                 let n = if reads.is_multiple_of(2) {
                     into.len()
@@ -170,7 +168,7 @@ fn captures_read_in_any_size_give_the_items_of_feed() {
                 }
                 .min(bytes.len() - at);
                 into[..n].copy_from_slice(&bytes[at..at + n]);
-                decoder.filled(&mut room, n);
+                decoder.filled(n);
                 at += n;
                 reads += 1;
                 while let Some(item) = decoder.decode() {
