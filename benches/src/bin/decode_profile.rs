@@ -2,19 +2,31 @@
 //! instructions (`valgrind --tool=callgrind --toggle-collect=*decode_all*`),
 //! where a criterion loop would only add noise.
 //!
-//! `cargo run --release -p ami-benches --bin decode_profile -- [MESSAGES|real] [lines|frame] [REPS]`
+//! `cargo run --release -p ami-benches --bin decode_profile -- [MESSAGES|real] [frame|lines|get] [REPS]`
 //!
 //! With `lines`, every line of every message is also read through
 //! `Message::lines()` (what `ami_proto_decoder_every_line_64k_chunks`
-//! measures). With `REPS`, the decode runs that many times, interleaved
+//! measures); with `get`, one lookup, `get("Channel")`. With `REPS`, the decode runs that many times, interleaved
 //! with a `memmem` pass over the same bytes, and the fastest and median
 //! times are printed: a quick A/B on a shared machine, where the fastest
 //! run is the one least disturbed.
 
 use ami_proto::{Decoded, Decoder};
 
+/// What is done with each message besides decoding it.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Nothing.
+    Frame,
+    /// Every line read through `Message::lines()`.
+    Lines,
+    /// One lookup past the first line, `get("Channel")` (what the
+    /// `loss_runs` consumer does).
+    Get,
+}
+
 #[inline(never)]
-fn decode_all(corpus: &[u8], every_line: bool) -> (usize, usize) {
+fn decode_all(corpus: &[u8], mode: Mode) -> (usize, usize) {
     let mut decoder = Decoder::new();
     let (mut messages, mut errors) = (0, 0);
     for chunk in corpus.chunks(64 * 1024) {
@@ -23,9 +35,15 @@ fn decode_all(corpus: &[u8], every_line: bool) -> (usize, usize) {
             match item {
                 Decoded::Message(m) => {
                     messages += 1;
-                    if every_line {
-                        for line in m.lines() {
-                            std::hint::black_box(line);
+                    match mode {
+                        Mode::Frame => {}
+                        Mode::Lines => {
+                            for line in m.lines() {
+                                std::hint::black_box(line);
+                            }
+                        }
+                        Mode::Get => {
+                            std::hint::black_box(m.get("Channel"));
                         }
                     }
                     std::hint::black_box(m);
@@ -48,7 +66,11 @@ fn main() {
         Some("real") => ami_benches::real_stream::generate(100_000_000),
         _ => ami_benches::generate(messages, 1),
     };
-    let every_line = std::env::args().nth(2).is_some_and(|a| a == "lines");
+    let mode = match std::env::args().nth(2).as_deref() {
+        Some("lines") => Mode::Lines,
+        Some("get") => Mode::Get,
+        _ => Mode::Frame,
+    };
     let reps: usize = std::env::args()
         .nth(3)
         .and_then(|n| n.parse().ok())
@@ -58,7 +80,7 @@ fn main() {
         let (mut ours, mut base) = (Vec::new(), Vec::new());
         for _ in 0..reps {
             let t = std::time::Instant::now();
-            std::hint::black_box(decode_all(&corpus, every_line));
+            std::hint::black_box(decode_all(&corpus, mode));
             ours.push(t.elapsed().as_secs_f64());
             let t = std::time::Instant::now();
             std::hint::black_box(finder.find_iter(&corpus).count());
@@ -76,7 +98,7 @@ fn main() {
             );
         }
     }
-    let (decoded, errors) = decode_all(&corpus, every_line);
+    let (decoded, errors) = decode_all(&corpus, mode);
     println!(
         "{} bytes, {decoded} messages, {errors} errors",
         corpus.len()
