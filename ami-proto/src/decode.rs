@@ -905,8 +905,8 @@ fn kind_and_name(message: &[u8]) -> (MessageKind, Option<Range<usize>>) {
             .is_some_and(|p| p.eq_ignore_ascii_case(key))
     });
     if let Some((key, kind)) = shortcut {
-        // The key holds no colon or `\n`, so it is the first line's key;
-        // the message is complete, so the line ends.
+        // `Event`/`Response` hold no colon or `\n`: the first line is a
+        // header with that key. The message is complete, so the line ends.
         let value = key.len() + usize::from(message.get(key.len()) == Some(&b' '));
         let nl = find_byte(&message[key.len()..], b'\n').map_or(message.len(), |i| key.len() + i);
         let end = content_end(message, nl).max(value.min(nl));
