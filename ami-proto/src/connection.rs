@@ -167,7 +167,6 @@ enum State {
 pub struct Connection {
     config: Config,
     decoder: Decoder,
-    /// Where the socket reads go ([`read_buf`](Self::read_buf)).
     state: State,
     transmit: Vec<u8>,
     events: VecDeque<Event>,

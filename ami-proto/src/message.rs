@@ -245,20 +245,12 @@ fn value_start(line: &[u8], colon: usize) -> usize {
 /// set-up cost, where a vectorised search pays its set-up on every line.
 #[inline]
 pub(crate) fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let pattern = ONES * u64::from(byte);
     let mut words = hay.chunks_exact(8);
     let mut base = 0;
     for word in &mut words {
-        let mut le = [0; 8];
-        le.copy_from_slice(word);
-        let x = u64::from_le_bytes(le) ^ pattern;
-        // The lowest set bit marks the first zero byte of `x` exactly (a
-        // borrow only disturbs the bytes above it).
-        let zero = x.wrapping_sub(ONES) & !x & HIGH;
-        if zero != 0 {
-            return Some(base + (zero.trailing_zeros() / 8) as usize);
+        let found = byte_marks(word_of(word), byte);
+        if found != 0 {
+            return Some(base + first_mark(found));
         }
         base += 8;
     }
@@ -267,6 +259,31 @@ pub(crate) fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
         .iter()
         .position(|&b| b == byte)
         .map(|i| base + i)
+}
+
+/// Eight bytes of a slice as one little-endian word.
+#[inline]
+fn word_of(bytes: &[u8]) -> u64 {
+    let mut le = [0; 8];
+    le.copy_from_slice(bytes);
+    u64::from_le_bytes(le)
+}
+
+/// Marks where `byte` is in `word`'s eight bytes (little-endian): the
+/// lowest set bit marks the first one exactly (a borrow only disturbs the
+/// bytes above it); zero when there is none. See [`first_mark`].
+#[inline]
+fn byte_marks(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// The byte that the lowest mark of a non-zero [`byte_marks`] stands for.
+#[inline]
+fn first_mark(marks: u64) -> usize {
+    (marks.trailing_zeros() / 8) as usize
 }
 
 /// The key and value ranges of the first header of a message.
@@ -315,8 +332,6 @@ pub(crate) fn next_line(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
 /// and its first `:` together, eight bytes at a time.
 #[inline]
 fn next_split_line(buf: &[u8], pos: usize) -> Option<(Line<'_>, usize)> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let rest = buf.get(pos..).filter(|r| !r.is_empty())?;
     // The first colon of the line so far, if any.
     let mut colon = usize::MAX;
@@ -334,23 +349,17 @@ fn next_split_line(buf: &[u8], pos: usize) -> Option<(Line<'_>, usize)> {
             }
             break nl.map_or(rest.len(), |i| base + i);
         };
-        let mut le = [0; 8];
-        le.copy_from_slice(word);
-        let w = u64::from_le_bytes(le);
-        // The lowest set bit of each marks the first such byte exactly.
-        let n = w ^ (ONES * u64::from(b'\n'));
-        let c = w ^ (ONES * u64::from(b':'));
-        let nls = n.wrapping_sub(ONES) & !n & HIGH;
-        let colons = c.wrapping_sub(ONES) & !c & HIGH;
+        let w = word_of(word);
+        let (nls, colons) = (byte_marks(w, b'\n'), byte_marks(w, b':'));
         if colon == usize::MAX && colons != 0 {
-            let at = (colons.trailing_zeros() / 8) as usize;
+            let at = first_mark(colons);
             // Past this word's `\n`, it is the next line's.
-            if nls == 0 || at < (nls.trailing_zeros() / 8) as usize {
+            if nls == 0 || at < first_mark(nls) {
                 colon = base + at;
             }
         }
         if nls != 0 {
-            break base + (nls.trailing_zeros() / 8) as usize;
+            break base + first_mark(nls);
         }
         base += 8;
     };
