@@ -17,16 +17,11 @@ impl Instance {
     pub(crate) fn start() -> Option<Instance> {
         let control = std::env::var_os("AMI_TEST_ASTERISK_CONTROL")?;
         let control = std::path::PathBuf::from(control);
-        let output = std::process::Command::new(control.join("start"))
+        let mut start = std::process::Command::new(control.join("start"));
+        start
             .env_remove("AMI_TEST_PORT")
-            .env_remove("AMI_TEST_TLS_PORT")
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "start failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+            .env_remove("AMI_TEST_TLS_PORT");
+        let output = run_start(start, "start");
         let vars = String::from_utf8_lossy(&output.stdout).into_owned();
         let var = |name: &str| {
             vars.lines()
@@ -54,18 +49,25 @@ impl Instance {
     }
 
     pub(crate) fn restart(&self) {
-        let output = std::process::Command::new(self.control.join("start"))
+        let mut start = std::process::Command::new(self.control.join("start"));
+        start
             .arg(&self.dir)
             .env("AMI_TEST_PORT", &self.port)
-            .env("AMI_TEST_TLS_PORT", &self.tls_port)
-            .output()
-            .expect("runs start");
-        assert!(
-            output.status.success(),
-            "restart failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+            .env("AMI_TEST_TLS_PORT", &self.tls_port);
+        run_start(start, "restart");
     }
+}
+
+/// Runs the `start` script as `command` sets it up; panics, saying `what`
+/// failed and why, unless it succeeds.
+fn run_start(mut command: std::process::Command, what: &str) -> std::process::Output {
+    let output = command.output().expect("runs start");
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 impl Drop for Instance {
